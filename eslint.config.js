@@ -1,0 +1,17 @@
+// Lint: the recommended JavaScript and TypeScript rules, kept fast (no type-aware rules;
+// `tsc --noEmit` does the type checking).
+import js from '@eslint/js'
+import tseslint from 'typescript-eslint'
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', '.data/**', '.tap/**', 'coverage/**', 'test/generated/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      'no-console': 'off'
+    }
+  }
+)
