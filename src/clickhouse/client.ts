@@ -1,0 +1,169 @@
+/**
+ * The one place that builds a ClickHouse client.
+ *
+ * `url` → `@clickhouse/client` over HTTP (keep-alive TTL below the server's keep-alive
+ * timeout, response compression on, explicit request timeout). Otherwise chDB, a real
+ * ClickHouse engine in-process, plugged into the same client through `chdb/connection`
+ * and imported lazily so a production gateway never loads it.
+ *
+ * Caveats (shared engine notes): through `chdb/connection` every result is buffered whole,
+ * and `clickhouse_settings` leak into chDB's shared session as `SET`s. So large reads go
+ * through `streamQuery`, which on chDB uses `Session.queryStreamBind` (constant memory) and
+ * on a server the HTTP response stream; settings that must not stick go inline in SQL.
+ */
+import { Readable } from 'node:stream'
+import { mkdirSync } from 'node:fs'
+import { createClient, type ClickHouseClient } from '@clickhouse/client'
+import type { Session as ChdbSession } from 'chdb'
+import { ERR_INVALID_OPTION } from '../errors.ts'
+
+export interface ClickHouseOptions {
+  /** `http(s)://user:pass@host:8123`: a ClickHouse server. */
+  url?: string
+  /** chDB data directory when no `url` (omitted → a temporary in-memory engine). */
+  dataDir?: string
+  /** Database holding the tables on a server (default `default`; chDB always uses `default`). */
+  database?: string
+  /** Per-request timeout on a server (default 60 s; a CSV export can run longer via streamQuery's own signal). */
+  requestTimeoutMs?: number
+}
+
+export interface StreamQueryParams {
+  query: string
+  /** Bound `{name:Type}` parameters: values never enter the SQL text. */
+  params?: Record<string, unknown>
+  /** Output format, e.g. `CSVWithNames`, `JSONEachRow`. */
+  format: string
+  /** Aborting cancels the query (client went away). */
+  signal?: AbortSignal
+}
+
+export interface ClickHouseHandle {
+  client: ClickHouseClient
+  engine: 'chdb' | 'server'
+  database: string
+  /**
+   * Streams a query's bytes in `format` in constant memory on both engines. With a
+   * `…WithNames` format the header appears once, however many blocks the engine sends.
+   */
+  streamQuery: (params: StreamQueryParams) => Readable
+  close: () => Promise<void>
+}
+
+export const DEFAULT_CLICKHOUSE_DATABASE = 'default'
+export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000
+/** Below the self-hosted server's 10 s keep-alive timeout and Cloud's 3 s. */
+export const DEFAULT_IDLE_SOCKET_TTL_MS = 2_000
+
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/
+
+/** Opens the ClickHouse side. */
+export async function openClickHouse (options: ClickHouseOptions = {}): Promise<ClickHouseHandle> {
+  const database = options.database ?? DEFAULT_CLICKHOUSE_DATABASE
+  if (!IDENT.test(database)) throw new ERR_INVALID_OPTION('database', 'must be a ClickHouse identifier')
+
+  if (options.url !== undefined) {
+    let parsed: URL
+    try { parsed = new URL(options.url) } catch { throw new ERR_INVALID_OPTION('CLICKHOUSE_URL', 'must be an http(s) URL') }
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new ERR_INVALID_OPTION('CLICKHOUSE_URL', 'must be an http(s) URL')
+    const client = createClient({
+      url: options.url,
+      database,
+      request_timeout: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      compression: { response: true, request: false },
+      keep_alive: { enabled: true, idle_socket_ttl: DEFAULT_IDLE_SOCKET_TTL_MS },
+      clickhouse_settings: { date_time_input_format: 'best_effort' }
+    })
+    return {
+      client,
+      engine: 'server',
+      database,
+      streamQuery: (p) => serverStream(client, p),
+      close: () => client.close()
+    }
+  }
+
+  const [{ createChdbConnection }, { Session }] = await Promise.all([import('chdb/connection'), import('chdb')])
+  const path = options.dataDir ?? ':memory:'
+  if (options.dataDir !== undefined) mkdirSync(options.dataDir, { recursive: true })
+  const connection = createChdbConnection({ path })
+  // Same engine, same path: the Session is only for streaming reads with bound parameters.
+  const session = new Session(path === ':memory:' ? undefined : path)
+  const client = createClient({ connection } as unknown as Parameters<typeof createClient>[0])
+  let active: Readable | null = null
+  return {
+    client,
+    engine: 'chdb',
+    database: DEFAULT_CLICKHOUSE_DATABASE,
+    streamQuery: (p) => {
+      const stream = chdbStream(session, p)
+      active = stream
+      stream.once('close', () => { if (active === stream) active = null })
+      return stream
+    },
+    close: async () => {
+      // Closing a session while a query runs has crashed the engine: drain first.
+      if (active !== null && !active.destroyed) {
+        await new Promise<void>((resolve) => { active?.once('close', () => resolve()); active?.destroy() })
+      }
+      await client.close()
+      session.close()
+    }
+  }
+}
+
+/** chDB: chunked native stream; later blocks' repeated header line is dropped. */
+function chdbStream (session: ChdbSession, p: StreamQueryParams): Readable {
+  const withNames = /WithNames/i.test(p.format)
+  const source = session.queryStreamBind(p.query, p.params ?? {}, { format: p.format, ...(p.signal !== undefined ? { signal: p.signal } : {}) })
+  let header: Buffer | null = null
+  async function * chunks (): AsyncGenerator<Buffer> {
+    try {
+      for await (const chunk of source) {
+        let bytes = Buffer.from(chunk.raw())
+        if (withNames) {
+          const nl = bytes.indexOf(0x0a)
+          if (header === null) {
+            header = bytes.subarray(0, nl + 1)
+          } else if (nl >= 0 && bytes.subarray(0, nl + 1).equals(header)) {
+            bytes = bytes.subarray(nl + 1)
+          }
+        }
+        if (bytes.length > 0) yield bytes
+      }
+    } finally {
+      if (!source.closed) source.cancel()
+    }
+  }
+  return Readable.from(chunks(), { objectMode: false })
+}
+
+/** Server: the HTTP response stream itself (the client never buffers `exec`). */
+function serverStream (client: ClickHouseClient, p: StreamQueryParams): Readable {
+  const out = new Readable({ read () {} })
+  const controller = new AbortController()
+  const onAbort = (): void => controller.abort()
+  p.signal?.addEventListener('abort', onAbort, { once: true })
+  client.exec({
+    query: `${p.query}\nFORMAT ${p.format}`,
+    query_params: p.params ?? {},
+    abort_signal: controller.signal
+  }).then((result) => {
+    const body = result.stream
+    out._read = () => { body.resume() }
+    body.on('data', (chunk: Buffer) => { if (!out.push(chunk)) body.pause() })
+    body.once('end', () => out.push(null))
+    body.once('error', (err) => out.destroy(err))
+    out.once('close', () => { if (!body.destroyed) body.destroy(); controller.abort() })
+  }, (err: unknown) => out.destroy(err as Error))
+  out.once('close', () => p.signal?.removeEventListener('abort', onAbort))
+  return out
+}
+
+/** Whether the error means ClickHouse itself could not be reached (vs a query error). */
+export function isUnreachable (err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code
+  return code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'ETIMEDOUT' || code === 'EPIPE' ||
+    code === 'ENOTFOUND' || code === 'EHOSTUNREACH' || code === 'UND_ERR_SOCKET' ||
+    /timeout|socket hang up/i.test(String((err as Error | undefined)?.message ?? ''))
+}
