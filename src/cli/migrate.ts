@@ -1,0 +1,67 @@
+/**
+ * `npm run migrate`: applies the package's migrations from the environment configuration
+ * (`DATABASE_URL` or PGlite in `DATA_DIR`, `PG_SCHEMA`; `CLICKHOUSE_URL` or chDB in
+ * `DATA_DIR`, `CLICKHOUSE_DDL=cluster` for the ON CLUSTER variant; see src/config.ts).
+ *
+ * Each engine has its own step function so the example gateway and tests can call one
+ * alone; `main` runs them in order and exits non-zero when one fails. Prints file names and
+ * outcomes only, never a connection string.
+ */
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { loadConfig, type GatewayConfig } from '../config.ts'
+import { ERR_INVALID_OPTION } from '../errors.ts'
+import { openPostgres } from '../db/postgres.ts'
+import { migrateToLatest, type MigrateResult } from '../store/migrations.ts'
+import { openClickHouse } from '../clickhouse/client.ts'
+import { CLICKHOUSE_MIGRATIONS_DIR, migrateClickHouse, type MigrateOutcome } from '../clickhouse/migrations.ts'
+
+/** Runs the Postgres migrations for a configuration; opens and closes its own connection. */
+export async function migratePostgres (config: Readonly<GatewayConfig>): Promise<MigrateResult> {
+  const postgres = await openPostgres({
+    ...(config.databaseUrl !== undefined ? { url: config.databaseUrl } : { dataDir: join(config.dataDir, 'pglite') }),
+    schema: config.pgSchema,
+    poolSize: 1
+  })
+  try {
+    return await migrateToLatest(postgres.db, { schema: config.pgSchema })
+  } finally {
+    await postgres.close()
+  }
+}
+
+/**
+ * Runs the ClickHouse migrations (CLICKHOUSE_URL, else chDB in DATA_DIR); opens and closes its
+ * own client. `ddl: 'cluster'` applies the ON CLUSTER variant (`sql/clickhouse/cluster/`).
+ */
+export async function migrateClickHouseStep (config: Readonly<GatewayConfig>, ddl: 'server' | 'cluster' = 'server'): Promise<MigrateOutcome> {
+  const clickhouse = await openClickHouse(config.clickhouseUrl !== undefined ? { url: config.clickhouseUrl } : { dataDir: join(config.dataDir, 'chdb') })
+  try {
+    return await migrateClickHouse(clickhouse.client, ddl === 'cluster' ? join(CLICKHOUSE_MIGRATIONS_DIR, 'cluster') : CLICKHOUSE_MIGRATIONS_DIR)
+  } finally {
+    await clickhouse.close()
+  }
+}
+
+function report (engine: string, result: { results: ReadonlyArray<{ name: string, status: string }>, error?: Error }): boolean {
+  for (const r of result.results) console.log(`${engine}: ${r.name} ${r.status}`)
+  if (result.error !== undefined) console.error(`${engine}: ${result.error.message}`)
+  return result.error === undefined
+}
+
+async function main (): Promise<void> {
+  const config = loadConfig()
+  const outcomes: boolean[] = []
+  outcomes.push(report('postgres', await migratePostgres(config)))
+  const ddl = process.env.CLICKHOUSE_DDL ?? 'server'
+  if (ddl !== 'server' && ddl !== 'cluster') throw new ERR_INVALID_OPTION('CLICKHOUSE_DDL', 'must be "server" or "cluster"')
+  outcomes.push(report('clickhouse', await migrateClickHouseStep(config, ddl)))
+  if (outcomes.includes(false)) process.exitCode = 1
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main().catch((err: unknown) => {
+    console.error('migrate failed:', err instanceof Error ? err.message : err)
+    process.exitCode = 1
+  })
+}

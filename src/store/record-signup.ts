@@ -1,0 +1,198 @@
+/**
+ * `recordSignup`: the one store call a signup handler makes, inside the transaction that
+ * creates the tenant.
+ *
+ * It inserts the tenant's attribution row (a replay for the same tenant changes nothing and
+ * redeems nothing), redeems the referral code atomically and records why a code was not
+ * applied, and appends the `tenant_created` event to the outbox. Everything runs on the
+ * caller's `trx`, so a rollback of the signup leaves nothing behind.
+ *
+ * Signup must never fail because of attribution: values are clamped to the column sizes,
+ * metadata that is not a JSON object becomes `{}`, missing values get neutral defaults, and an unusable referral code is an
+ * outcome, not an error, so no statement here fails on request data and the caller's
+ * transaction is never aborted by it. Only programming errors (a tenant id that is not a
+ * UUID) throw, before any statement runs.
+ */
+import type {
+  ChannelGroup, ClientKind, ReferralStatus, SignupAttribution, TenantCreatedEvent, Touch
+} from '../contracts.ts'
+import type { Database, NewTenantAttribution, StoreExecutor } from './database.ts'
+import { appendOutboxEvent, tenantCreatedEventId } from './outbox.repository.ts'
+import { redeemReferralCodeForTenant } from './referral-codes.repository.ts'
+import { insertTenantAttribution } from './tenant-attribution.repository.ts'
+
+export interface RecordSignupInput {
+  /** The new tenant's id (UUID). */
+  tenantId: string
+  /** The user who signed up (UUID), when the host has one. */
+  userId?: string | null
+  /** From `request.signupAttribution(…)`. */
+  attribution: SignupAttribution
+}
+
+export interface RecordSignupResult {
+  /** `false` when the tenant already had attribution (a replay): nothing was written. */
+  recorded: boolean
+  /** The id of the tenant's `tenant_created` outbox event (the same for every replay). */
+  eventId: string
+  /** Outcome of the referral code; `null` without a code or on a replay. */
+  referralStatus: ReferralStatus | null
+}
+
+/** Column sizes of `tenant_attribution` (sql/postgres/0002). */
+const LIMITS = {
+  signup_channel: 50,
+  signup_method: 50,
+  utm_source: 255,
+  utm_medium: 100,
+  utm_campaign: 255,
+  utm_content: 255,
+  utm_term: 255,
+  referral_code: 100,
+  derived: 50,
+  url: 2048
+} as const
+/** Largest metadata / last-touch JSON kept. */
+const MAX_JSON = 8192
+/** 10000-01-01T00:00:00Z. */
+const MAX_TIME = 253_402_300_800_000
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+// NUL is refused by Postgres text and JSONB; a lone surrogate by JSONB.
+// eslint-disable-next-line no-control-regex -- matching NUL is the point
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g
+
+function clean (value: string): string {
+  return value.replace(UNSTORABLE, (ch) => ch === '\u0000' ? '' : '\ufffd')
+}
+
+function clamp (value: unknown, max: number): string | null {
+  if (typeof value !== 'string') return null
+  const text = clean(value.length > max ? value.slice(0, max) : value)
+  return text.length === 0 ? null : text
+}
+
+/** A JSON-safe copy: only plain data, strings (keys too) cleaned, depth bounded. */
+function cleanJson (value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return clean(value)
+  if (typeof value === 'number') return Number.isFinite(value) ? value : null
+  if (typeof value === 'boolean' || value === null) return value
+  if (depth >= 4 || typeof value !== 'object') return null
+  if (Array.isArray(value)) return value.map((v) => cleanJson(v, depth + 1))
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(value)) if (v !== undefined) out[clean(k)] = cleanJson(v, depth + 1)
+  return out
+}
+
+function metadataObject (json: unknown): Record<string, unknown> {
+  if (typeof json !== 'string' || json === '' || json.length > MAX_JSON) return {}
+  try {
+    const parsed: unknown = JSON.parse(json)
+    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? cleanJson(parsed) as Record<string, unknown> : {}
+  } catch {
+    return {}
+  }
+}
+
+function touchOrNull (touch: unknown): Touch | null {
+  if (touch === null || typeof touch !== 'object' || Array.isArray(touch)) return null
+  const cleaned = cleanJson(touch) as Touch
+  return JSON.stringify(cleaned).length > MAX_JSON ? null : cleaned
+}
+
+/** An ISO time between 1970 and 9999, else null (Postgres rejects some years JS accepts). */
+function isoOrNull (value: unknown): string | null {
+  if (typeof value !== 'string') return null
+  const time = Date.parse(value)
+  return Number.isNaN(time) || time < 0 || time >= MAX_TIME ? null : new Date(time).toISOString()
+}
+
+/**
+ * The attribution as it will be stored: clamped to column sizes, metadata a JSON object
+ * string, unknown derived values replaced by safe defaults. Exported for tests and hosts
+ * that want to see what will be written.
+ */
+export function normalizeAttribution (a: SignupAttribution): SignupAttribution {
+  const metadata = metadataObject(a.metadata_json)
+  return {
+    signup_channel: (clamp(a.signup_channel, LIMITS.signup_channel) ?? 'web') as SignupAttribution['signup_channel'],
+    signup_method: clamp(a.signup_method, LIMITS.signup_method) ?? 'unknown',
+    utm_source: clamp(a.utm_source, LIMITS.utm_source),
+    utm_medium: clamp(a.utm_medium, LIMITS.utm_medium),
+    utm_campaign: clamp(a.utm_campaign, LIMITS.utm_campaign),
+    utm_content: clamp(a.utm_content, LIMITS.utm_content),
+    utm_term: clamp(a.utm_term, LIMITS.utm_term),
+    http_referer: clamp(a.http_referer, LIMITS.url),
+    landing_page: clamp(a.landing_page, LIMITS.url),
+    referral_code: clamp(a.referral_code?.trim(), LIMITS.referral_code),
+    is_agent: a.is_agent === true,
+    metadata_json: JSON.stringify(metadata),
+    channel_group: (clamp(a.channel_group, LIMITS.derived) ?? 'direct') as ChannelGroup,
+    client_kind: (clamp(a.client_kind, LIMITS.derived) ?? 'automation') as ClientKind,
+    first_touch_at: isoOrNull(a.first_touch_at),
+    last_touch: touchOrNull(a.last_touch)
+  }
+}
+
+function toRow (tenantId: string, userId: string | null, a: SignupAttribution): NewTenantAttribution {
+  return {
+    tenant_id: tenantId,
+    signup_channel: a.signup_channel,
+    signup_method: a.signup_method,
+    utm_source: a.utm_source,
+    utm_medium: a.utm_medium,
+    utm_campaign: a.utm_campaign,
+    utm_content: a.utm_content,
+    utm_term: a.utm_term,
+    http_referer: a.http_referer,
+    landing_page: a.landing_page,
+    referral_code: a.referral_code,
+    is_agent: a.is_agent,
+    metadata: a.metadata_json,
+    user_id: userId,
+    channel_group: a.channel_group,
+    client_kind: a.client_kind,
+    first_touch_at: a.first_touch_at,
+    referral_status: null,
+    last_touch: a.last_touch === null ? null : JSON.stringify(a.last_touch)
+  }
+}
+
+/**
+ * Records a signup inside the caller's transaction (the one that creates the tenant).
+ * Pass the transaction (`trx`), never the root `db`, or the writes escape the rollback
+ * (and on PGlite the call deadlocks).
+ */
+export async function recordSignup<DB extends Database> (trx: StoreExecutor<DB>, input: RecordSignupInput): Promise<RecordSignupResult> {
+  const { tenantId } = input
+  if (typeof tenantId !== 'string' || !UUID.test(tenantId)) throw new TypeError('recordSignup: tenantId must be a UUID')
+  const userId = input.userId ?? null
+  if (userId !== null && (typeof userId !== 'string' || !UUID.test(userId))) throw new TypeError('recordSignup: userId must be a UUID')
+
+  let attribution = normalizeAttribution(input.attribution)
+  const eventId = tenantCreatedEventId(tenantId)
+  const inserted = await insertTenantAttribution(trx, toRow(tenantId, userId, attribution))
+  if (inserted === undefined) return { recorded: false, eventId, referralStatus: null }
+
+  let referralStatus: ReferralStatus | null = null
+  if (attribution.referral_code !== null) {
+    const outcome = await redeemReferralCodeForTenant(trx, tenantId, attribution.referral_code)
+    if (outcome !== undefined) {
+      referralStatus = outcome.status
+      attribution = { ...attribution, referral_code: outcome.code }
+    }
+  }
+
+  const event: TenantCreatedEvent = {
+    event_id: eventId,
+    event_type: 'tenant_created',
+    timestamp: new Date(inserted.created_at).toISOString(),
+    tenant_id: tenantId.toLowerCase(),
+    user_id: userId === null ? null : userId.toLowerCase(),
+    attribution,
+    referral_status: referralStatus
+  }
+  await appendOutboxEvent(trx, event)
+  return { recorded: true, eventId, referralStatus }
+}
