@@ -1,0 +1,161 @@
+/**
+ * `npm run bench:capture`: what the capture plugin costs a gateway, measured in one run
+ * with autocannon against real listening servers.
+ *
+ * Two servers run in child processes (so the server's CPU time is measured apart from the
+ * client's): bare Fastify, and Fastify with the capture plugin. Both serve the same routes
+ * and get the same requests, in three cases:
+ * - ordinary: a returning visitor's API request (valid cookie, no new signal);
+ * - first touch: a new visitor on a campaign URL (HTML navigation; the plugin sets a cookie);
+ * - campaign return: a returning visitor arriving from a new campaign (the plugin verifies
+ *   the cookie and re-signs it with a new last touch).
+ * Every round starts fresh server processes and alternates bare and plugin runs; the
+ * figures are medians over rounds. Printed per
+ * case: requests/s, p99 latency, server CPU µs per request, and plugin/bare ratios.
+ *
+ * Options (env): BENCH_ROUNDS (default 3), BENCH_SECONDS (default 3), BENCH_CONNECTIONS (default 8).
+ */
+import { fork, type ChildProcess } from 'node:child_process'
+import { cpus, loadavg } from 'node:os'
+import { fileURLToPath } from 'node:url'
+import autocannon from 'autocannon'
+import Fastify from 'fastify'
+import { attributionCapturePlugin } from '../src/plugin/index.ts'
+
+const SECRET = 'bench-secret-bench-secret-bench-secret-0001'
+const BROWSER_UA = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36'
+
+type Message = { type: 'cpu' } | { type: 'stop' }
+
+async function serve (kind: 'bare' | 'plugin'): Promise<void> {
+  const app = Fastify({ logger: false })
+  if (kind === 'plugin') {
+    await app.register(attributionCapturePlugin, { secrets: [SECRET], publicBaseUrl: 'http://localhost/' })
+  }
+  app.get('/api/items', async () => ({ items: [1, 2, 3] }))
+  app.get('/pricing', async () => ({ page: 'pricing' }))
+  const address = await app.listen({ port: 0, host: '127.0.0.1' })
+  process.on('message', (m: Message) => {
+    if (m.type === 'cpu') {
+      const u = process.cpuUsage()
+      process.send!({ type: 'cpu', micros: u.user + u.system })
+    } else {
+      void app.close().then(() => process.exit(0))
+    }
+  })
+  // Never outlive the benchmark (an error there closes the IPC channel).
+  process.on('disconnect', () => process.exit(0))
+  process.send!({ type: 'ready', address })
+}
+
+interface Server { kind: 'bare' | 'plugin', child: ChildProcess, address: string }
+
+const children = new Set<ChildProcess>()
+
+function startServer (kind: 'bare' | 'plugin'): Promise<Server> {
+  const child = fork(fileURLToPath(import.meta.url), ['--server', kind], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  children.add(child)
+  child.once('exit', () => children.delete(child))
+  return new Promise((resolve, reject) => {
+    child.once('error', reject)
+    child.once('message', (m: { type: string, address: string }) => resolve({ kind, child, address: m.address }))
+  })
+}
+
+function cpuMicros (server: Server): Promise<number> {
+  return new Promise((resolve) => {
+    server.child.once('message', (m: { micros: number }) => resolve(m.micros))
+    server.child.send({ type: 'cpu' })
+  })
+}
+
+interface Case { name: string, path: string, headers: Record<string, string>, target: number }
+interface Figures { rps: number, p99: number, cpuPerRequest: number }
+
+async function run (server: Server, c: Case, seconds: number, connections: number): Promise<Figures> {
+  const before = await cpuMicros(server)
+  const result = await autocannon({ url: server.address + c.path, headers: c.headers, duration: seconds, connections })
+  const after = await cpuMicros(server)
+  const requests = result.requests.total
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${server.kind} ${c.name}: ${result.non2xx} non-2xx, ${result.errors} errors`)
+  return { rps: result.requests.average, p99: result.latency.p99, cpuPerRequest: requests > 0 ? (after - before) / requests : NaN }
+}
+
+const median = (values: number[]): number => {
+  const s = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(s.length / 2)
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2
+}
+
+function stopServer (server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.child.once('exit', () => resolve())
+    server.child.send({ type: 'stop' })
+  })
+}
+
+async function main (): Promise<void> {
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 3)
+  const seconds = Number(process.env.BENCH_SECONDS ?? 3)
+  const connections = Number(process.env.BENCH_CONNECTIONS ?? 8)
+  const loadBefore = loadavg()[0]!.toFixed(1)
+  let cookie = ''
+  let cases: Case[] = []
+  const results = new Map<string, { bare: Figures[], plugin: Figures[] }>()
+
+  // Each round starts fresh server processes, so a process that the scheduler happens to
+  // treat badly skews one round, not all of them.
+  for (let round = 0; round < rounds; round++) {
+    const [bare, plugin] = await Promise.all([startServer('bare'), startServer('plugin')])
+    if (cookie === '') {
+      // A returning visitor's cookie, as the plugin issued it on a first visit.
+      const landing = await fetch(plugin.address + '/pricing?utm_source=google&utm_medium=organic', {
+        headers: { 'user-agent': BROWSER_UA, accept: 'text/html', 'sec-fetch-mode': 'navigate' }
+      })
+      cookie = (landing.headers.get('set-cookie') ?? '').split(';')[0]!
+      if (!cookie.startsWith('fw_attr=')) throw new Error('the plugin set no cookie on a first touch')
+      cases = [
+        { name: 'ordinary API request (valid cookie, no signal)', path: '/api/items', headers: { 'user-agent': BROWSER_UA, accept: 'application/json', cookie }, target: 0.97 },
+        { name: 'first touch (campaign URL, new visitor)', path: '/pricing?utm_source=newsletter&utm_medium=email&utm_campaign=launch', headers: { 'user-agent': BROWSER_UA, accept: 'text/html', 'sec-fetch-mode': 'navigate' }, target: 0.75 },
+        { name: 'returning visitor from a new campaign', path: '/pricing?utm_source=twitter&utm_medium=paid_social&utm_campaign=spring', headers: { 'user-agent': BROWSER_UA, accept: 'text/html', 'sec-fetch-mode': 'navigate', cookie }, target: 0.75 }
+      ]
+      for (const c of cases) results.set(c.name, { bare: [], plugin: [] })
+    }
+    // Warm-up: JIT and the user-agent cache, both servers, every case.
+    for (const c of cases) for (const s of [bare, plugin]) await run(s, c, 1, connections)
+    for (const c of cases) {
+      const order = round % 2 === 0 ? [bare, plugin] : [plugin, bare]
+      for (const s of order) results.get(c.name)![s.kind].push(await run(s, c, seconds, connections))
+    }
+    await Promise.all([stopServer(bare), stopServer(plugin)])
+  }
+
+  console.log(`capture plugin vs bare Fastify — ${rounds} rounds × ${seconds} s, ${connections} connections, medians (Node ${process.version}, ${cpus().length} CPUs, load average ${loadBefore} → ${loadavg()[0]!.toFixed(1)})`)
+  console.log('')
+  console.log('| case | bare req/s | plugin req/s | ratio | bare p99 ms | plugin p99 ms | bare CPU µs/req | plugin CPU µs/req | CPU ratio (bare/plugin) | target |')
+  console.log('|---|---|---|---|---|---|---|---|---|---|')
+  for (const c of cases) {
+    const r = results.get(c.name)!
+    const b = { rps: median(r.bare.map((f) => f.rps)), p99: median(r.bare.map((f) => f.p99)), cpu: median(r.bare.map((f) => f.cpuPerRequest)) }
+    const p = { rps: median(r.plugin.map((f) => f.rps)), p99: median(r.plugin.map((f) => f.p99)), cpu: median(r.plugin.map((f) => f.cpuPerRequest)) }
+    console.log(`| ${c.name} | ${b.rps.toFixed(0)} | ${p.rps.toFixed(0)} | ${(p.rps / b.rps).toFixed(2)} | ${b.p99} | ${p.p99} | ${b.cpu.toFixed(1)} | ${p.cpu.toFixed(1)} | ${(b.cpu / p.cpu).toFixed(2)} | ≥ ${c.target} |`)
+  }
+  console.log('')
+  console.log('per-round ratios, req/s and CPU (plugin/bare): ' + cases.map((c) => {
+    const r = results.get(c.name)!
+    return r.plugin.map((f, i) => `${(f.rps / r.bare[i]!.rps).toFixed(2)}/${(r.bare[i]!.cpuPerRequest / f.cpuPerRequest).toFixed(2)}`).join(' ')
+  }).join(' | '))
+}
+
+if (process.argv[2] === '--server') {
+  await serve(process.argv[3] === 'plugin' ? 'plugin' : 'bare')
+} else {
+  try {
+    await main()
+  } catch (err) {
+    console.error(err)
+    process.exitCode = 1
+  } finally {
+    for (const child of children) if (child.connected) child.disconnect()
+  }
+}

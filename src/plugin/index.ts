@@ -1,0 +1,354 @@
+/**
+ * `@frameworks/attribution-capture`: the Fastify glue of the capture plugin.
+ *
+ * Hook: a route-level `onRequest` hook, added through `onRoute` to every route registered
+ * after the plugin (a route with `config: { attribution: false }` gets none). It does work
+ * only on capture candidates: HTML navigations and requests carrying campaign parameters.
+ * An ordinary API request pays two header/queries checks: no cookie is parsed, verified or
+ * set. `request.attribution` and `request.signupAttribution()` read the cookie lazily when a
+ * handler asks.
+ *
+ * The cookie is signed with `@fastify/cookie`'s signer (rotating secrets) and written as
+ * one Set-Cookie header; the plugin does not need `@fastify/cookie` registered and works
+ * beside it (Set-Cookie headers are appended, never replaced).
+ *
+ * Routes (in an encapsulated child, with the problem+json error handler): `POST
+ * /attribution/touch` (SPA landing beacon) and `GET /r/:code` (referral link).
+ */
+import fp from 'fastify-plugin'
+import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler, RouteOptions } from 'fastify'
+import type { AttributionSnapshot, SignupAttribution, Touch } from '../contracts.ts'
+import { ERR_BAD_REQUEST, ERR_INVALID_OPTION, problemErrorHandler, sendProblem } from '../errors.ts'
+import { createClientClassifier, type ClientClass } from './client-kind.ts'
+import {
+  cookieValues, createCookieCodec, encodeFresh, encodeRenewed, encodeReturn, encodeWithin, SIGNATURE_LENGTH, type StoredCookie
+} from './cookie-codec.ts'
+import { normalizeOptions, pathInside, type AttributionCaptureOptions, type CaptureSettings } from './options.ts'
+import { createParamReader, signalParamNames, type CampaignParams } from './params.ts'
+import { MAX_BEACON_URL, referralRouteSchema, touchRouteSchema } from './routes.schema.ts'
+import { firstString, hostOf, landingPageOf, sanitizeUrl } from './sanitize.ts'
+import {
+  buildTouch, externalReferrer, isSignal, signupAttributionOf, snapshotOf,
+  SignupAttributionInputError, type SignupAttributionInput, type TouchState
+} from './touch.ts'
+
+export type { AttributionCaptureOptions } from './options.ts'
+export type { SignupAttributionInput } from './touch.ts'
+export * from './options.ts'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /**
+     * The visitor's attribution: first and last touch (from the signed cookie, or set by
+     * this request), client kind and channel group. Computed when read; an ordinary request
+     * that never reads it does no cookie work.
+     */
+    readonly attribution: AttributionSnapshot
+    /**
+     * The `SignupAttribution` a signup handler persists: seed fields from the first touch
+     * (this request's touch when the visitor has none), channel group, client kind, first
+     * touch time, last touch and allow-listed metadata (`metadata_json`).
+     */
+    signupAttribution: (input: SignupAttributionInput) => SignupAttribution
+  }
+  interface FastifyContextConfig {
+    /** `false` turns attribution capture off for this route. */
+    attribution?: boolean
+  }
+}
+
+const kCapture = Symbol('fw.attribution.capture')
+/** Marks the capture hooks, so `skipAttribution` recognises them in any scope. */
+const kCaptureHook = Symbol('fw.attribution.captureHook')
+
+const isCaptureHook = (hook: unknown): boolean => typeof hook === 'function' && (hook as { [kCaptureHook]?: true })[kCaptureHook] === true
+
+/**
+ * An `onRoute` hook that turns capture off for every route of a scope, for example an
+ * operator-only scope whose report filters (`?utm_source=…`) are not visits:
+ * `scope.addHook('onRoute', skipAttribution)` before the scope's routes. Same as
+ * `config: { attribution: false }` on each of them.
+ */
+export function skipAttribution (route: RouteOptions): void {
+  route.config = { ...route.config, attribution: false }
+  const hooks = route.onRequest
+  if (isCaptureHook(hooks)) route.onRequest = []
+  else if (Array.isArray(hooks)) route.onRequest = hooks.filter((h) => !isCaptureHook(h))
+}
+
+/** What this request did to the visitor's touches. */
+const enum Outcome { None, Kept, Fresh, Returned, Renewed, Fitted, NoCookie }
+
+/** Per-request state, created only when something needs it. */
+interface RequestCapture {
+  client: ClientClass | undefined
+  touch: Touch | undefined
+  /** The verified cookie: undefined = not read yet, null = absent, invalid or expired. */
+  stored: StoredCookie | null | undefined
+  outcome: Outcome
+  /** The state written when it had to be shortened to fit. */
+  fitted: TouchState | null
+}
+
+type CaptureRequest = FastifyRequest & { [kCapture]: RequestCapture | null }
+
+interface TouchInputs {
+  params: CampaignParams
+  referrer: string | null
+  landing: string | null
+}
+
+const NO_PARAMS: CampaignParams = Object.freeze({
+  utm_source: null, utm_medium: null, utm_campaign: null, utm_content: null, utm_term: null,
+  click_id_type: null, referral_code: null, extra: []
+}) as CampaignParams
+
+async function attributionCapture (fastify: FastifyInstance, options: AttributionCaptureOptions): Promise<void> {
+  const settings: CaptureSettings = normalizeOptions(options)
+  const codec = createCookieCodec(settings.secrets, settings.maxAgeSeconds * 1000)
+  const classifier = createClientClassifier(settings.userAgentCacheSize)
+  const signalNames = signalParamNames(settings)
+  const readCampaignParams = createParamReader(settings)
+  const maxAgeMs = settings.maxAgeSeconds * 1000
+  const cookieAttributes = (settings.cookieDomain !== null ? `; Domain=${settings.cookieDomain}` : '') +
+    `; Path=${settings.cookiePath}; HttpOnly` + (settings.secure ? '; Secure' : '') + '; SameSite=Lax'
+  // Budget of the payload: everything else on the Set-Cookie line, with the longest Max-Age.
+  const payloadBudget = settings.maxCookieBytes - settings.cookieName.length - 1 - SIGNATURE_LENGTH -
+    `; Max-Age=${settings.maxAgeSeconds}`.length - cookieAttributes.length
+
+  function captureOf (request: FastifyRequest): RequestCapture {
+    const r = request as CaptureRequest
+    let c = r[kCapture]
+    if (c === null || c === undefined) {
+      c = { client: undefined, touch: undefined, stored: undefined, outcome: Outcome.None, fitted: null }
+      r[kCapture] = c
+    }
+    return c
+  }
+
+  function clientOf (request: FastifyRequest): ClientClass {
+    const c = captureOf(request)
+    c.client ??= classifier.classify(request.headers)
+    return c.client
+  }
+
+  function requestHost (request: FastifyRequest): string | null {
+    const host = request.headers.host
+    return typeof host === 'string' ? hostOf('http://' + host.toLowerCase()) : null
+  }
+
+  function referrerOf (request: FastifyRequest, value: unknown): string | null {
+    return externalReferrer(sanitizeUrl(value, settings.maxUrlLength), settings.ownHosts, requestHost(request), settings.exclusions)
+  }
+
+  /** The touch the request itself carries: its query, its Referer and its own URL. */
+  function requestInputs (request: FastifyRequest): TouchInputs {
+    return {
+      params: request.raw.url?.includes('?') === true ? readCampaignParams(request.query as Record<string, unknown>) : NO_PARAMS,
+      referrer: referrerOf(request, request.headers.referer),
+      landing: landingPageOf(request.protocol, request.headers.host, request.raw.url ?? '/', settings.publicOrigin, settings.maxUrlLength)
+    }
+  }
+
+  function currentTouch (request: FastifyRequest): Touch {
+    const c = captureOf(request)
+    if (c.touch === undefined) {
+      const i = requestInputs(request)
+      c.touch = buildTouch(settings.now(), i.params, i.referrer, i.landing)
+    }
+    return c.touch
+  }
+
+  function storedOf (request: FastifyRequest): StoredCookie | null {
+    const c = captureOf(request)
+    if (c.stored !== undefined) return c.stored
+    c.stored = null
+    const header = request.headers.cookie
+    if (typeof header === 'string' && header.includes(settings.cookieName)) {
+      const now = settings.now()
+      for (const value of cookieValues(header, settings.cookieName)) {
+        const verdict = codec.read(value, now)
+        if (verdict.status === 'valid') { c.stored = verdict.cookie; break }
+      }
+    }
+    return c.stored
+  }
+
+  /** The state after this request: what it wrote, else what the cookie holds. */
+  function stateOf (request: FastifyRequest): TouchState | null {
+    const c = captureOf(request)
+    switch (c.outcome) {
+      case Outcome.NoCookie: return null
+      case Outcome.Fresh: return { first: c.touch!, last: c.touch! }
+      case Outcome.Returned: {
+        const s = c.stored!.state()
+        return s === null ? null : { first: s.first, last: c.touch! }
+      }
+      case Outcome.Fitted: return c.fitted
+      default: return storedOf(request)?.state() ?? null
+    }
+  }
+
+  /**
+   * Records a touch: a new visitor gets first = last = this touch; a returning visitor with
+   * a new signal gets a new last touch (the first touch's encoded segment is reused as is);
+   * a cookie signed with an older secret is re-signed; otherwise nothing is written.
+   * Crawlers never get a cookie.
+   */
+  function capture (request: FastifyRequest, reply: FastifyReply, inputs: TouchInputs): void {
+    const c = captureOf(request)
+    const client = clientOf(request)
+    const now = settings.now()
+    const second = Math.floor(now / 1000)
+    const touch = buildTouch(now, inputs.params, inputs.referrer, inputs.landing)
+    c.touch = touch
+    if (settings.noCookieKinds.has(client.kind)) {
+      c.outcome = Outcome.NoCookie
+      return
+    }
+    const stored = storedOf(request)
+    const signal = isSignal(inputs.params, inputs.referrer)
+    if (stored !== null && !signal && !stored.renew) {
+      c.outcome = Outcome.Kept
+      return
+    }
+    let payload: string
+    if (stored === null) {
+      payload = encodeFresh(touch, second, now)
+      c.outcome = Outcome.Fresh
+    } else if (signal) {
+      payload = encodeReturn(stored, touch, second, now)
+      c.outcome = Outcome.Returned
+    } else {
+      payload = encodeRenewed(stored, now)
+      c.outcome = Outcome.Renewed
+    }
+    if (payload.length > payloadBudget) {
+      const fitted = encodeWithin(stateOf(request) ?? { first: touch, last: touch }, now, payloadBudget)
+      payload = fitted.payload
+      c.fitted = fitted.state
+      c.outcome = Outcome.Fitted
+    }
+    const firstAt = stored?.firstAtMs ?? second * 1000
+    const maxAge = Math.min(settings.maxAgeSeconds, Math.max(1, Math.ceil((firstAt + maxAgeMs - now) / 1000)))
+    void reply.header('set-cookie', `${settings.cookieName}=${codec.sign(payload)}; Max-Age=${maxAge}${cookieAttributes}`)
+  }
+
+  function hasSignalParam (query: unknown): boolean {
+    if (query === null || typeof query !== 'object') return false
+    for (const key in query) if (signalNames.has(key)) return true
+    return false
+  }
+
+  const captureHook: onRequestHookHandler = function captureHook (request, reply, hookDone) {
+    const raw = request.raw
+    let candidate = raw.url !== undefined && raw.url.includes('?') && hasSignalParam(request.query)
+    if (!candidate && settings.captureNavigations && (raw.method === 'GET' || raw.method === 'HEAD')) {
+      const mode = raw.headers['sec-fetch-mode']
+      candidate = mode !== undefined ? mode === 'navigate' : raw.headers.accept?.includes('text/html') === true
+    }
+    if (candidate) {
+      try {
+        capture(request, reply, requestInputs(request))
+      } catch (err) {
+        // Attribution never breaks a request.
+        request.log.warn({ err }, 'attribution capture failed')
+      }
+    }
+    hookDone()
+  }
+  Object.defineProperty(captureHook, kCaptureHook, { value: true })
+
+  fastify.decorateRequest(kCapture, null)
+  fastify.decorateRequest('attribution', {
+    getter (this: FastifyRequest): AttributionSnapshot {
+      const state = stateOf(this)
+      return snapshotOf(state, clientOf(this), state === null ? currentTouch(this) : null)
+    }
+  })
+  fastify.decorateRequest('signupAttribution', function signupAttribution (this: FastifyRequest, input: SignupAttributionInput): SignupAttribution {
+    const state = stateOf(this)
+    const fromCookie = storedOf(this) !== null
+    try {
+      return signupAttributionOf(input, state, fromCookie, clientOf(this), currentTouch(this), settings.metadataKeys)
+    } catch (err) {
+      if (err instanceof SignupAttributionInputError) throw new ERR_INVALID_OPTION(`signupAttribution.${err.option}`, err.message)
+      throw err
+    }
+  })
+
+  fastify.addHook('onRoute', (route: RouteOptions) => {
+    if (route.config?.attribution === false) return
+    const existing = route.onRequest
+    if (existing === captureHook || (Array.isArray(existing) && existing.includes(captureHook))) return
+    route.onRequest = existing === undefined ? [captureHook] : Array.isArray(existing) ? [...existing, captureHook] : [existing, captureHook]
+  })
+
+  await fastify.register(async function attributionRoutes (scope) {
+    scope.setErrorHandler(problemErrorHandler)
+    // `navigator.sendBeacon(url, string)` posts text/plain: parse it as JSON too.
+    scope.removeContentTypeParser('text/plain')
+    scope.addContentTypeParser('text/plain', { parseAs: 'string', bodyLimit: 4 * MAX_BEACON_URL }, (_req, body, parsed) => {
+      if (body === '') { parsed(null, undefined); return }
+      try { parsed(null, JSON.parse(body as string)) } catch { parsed(new ERR_BAD_REQUEST('Body is not JSON'), undefined) }
+    })
+
+    if (settings.touchPath !== null) {
+      scope.post(settings.touchPath, {
+        schema: touchRouteSchema,
+        config: { attribution: false },
+        // Both fields are optional, and so is the body itself.
+        preValidation: (request, _reply, next) => { if (request.body === undefined || request.body === null) request.body = {}; next() }
+      }, async (request, reply) => {
+        const body = (request.body ?? {}) as { url?: string, referrer?: string }
+        const page = firstString(body.url) ?? firstString(request.headers.referer)
+        let params = NO_PARAMS
+        let landing: string | null = null
+        if (page !== null) {
+          try {
+            const url = new URL(page)
+            if (url.protocol === 'http:' || url.protocol === 'https:') {
+              params = readCampaignParams(url.searchParams)
+              landing = sanitizeUrl(page, settings.maxUrlLength)
+            }
+          } catch { /* not a URL: no landing page */ }
+        }
+        capture(request, reply, { params, referrer: referrerOf(request, body.referrer), landing })
+        void reply.header('cache-control', 'no-store')
+        return request.attribution
+      })
+    }
+
+    if (settings.referralPath !== null) {
+      scope.get(settings.referralPath, { schema: referralRouteSchema, config: { attribution: false } }, async (request, reply) => {
+        const { code: rawCode } = request.params as { code: string }
+        // The path segment must be a code as it is: no cleaning up of what a link carries.
+        const code = typeof rawCode === 'string' && rawCode.length <= 64 && settings.referralCodePattern.test(rawCode) ? rawCode : null
+        if (code === null) return sendProblem(reply, new ERR_BAD_REQUEST('Invalid referral code'))
+        let target = settings.referralTarget
+        const query = request.query as Record<string, unknown>
+        if (settings.redirectParam !== null) {
+          const to = firstString(query[settings.redirectParam])
+          const inside = to === null ? null : pathInside(settings.publicBase, to)
+          if (inside !== null) target = inside
+        }
+        const params = request.raw.url?.includes('?') === true ? readCampaignParams(query) : NO_PARAMS
+        capture(request, reply, {
+          params: { ...params, referral_code: code },
+          referrer: referrerOf(request, request.headers.referer),
+          landing: sanitizeUrl(target, settings.maxUrlLength)
+        })
+        void reply.header('cache-control', 'no-store')
+        return reply.redirect(target, 302)
+      })
+    }
+  })
+}
+
+/** The capture plugin. Register it before the routes it should see. */
+export const attributionCapturePlugin = fp(attributionCapture, {
+  fastify: '5.x',
+  name: '@frameworks/attribution-capture'
+})
+
+export default attributionCapturePlugin

@@ -1,0 +1,195 @@
+/**
+ * Touches and what is derived from them: the touch of one request, the first/last-touch
+ * state after it, the snapshot, and the `SignupAttribution` a signup handler persists.
+ *
+ * Why separate from the Fastify glue: this is the attribution model itself (first touch
+ * kept, last touch updated on a new signal, our own hosts and auth/payment/wallet hops never
+ * a referrer, seed fields from the first touch), and it is tested without a server.
+ */
+import type { AttributionSnapshot, ClientKind, SignupAttribution, SignupChannel, Touch } from '../contracts.ts'
+import { SIGNUP_CHANNELS } from '../contracts.ts'
+import { CHANNEL_RULES_VERSION, channelGroupOf } from './channel.ts'
+import type { ClientClass } from './client-kind.ts'
+import { hasCampaign, type CampaignParams } from './params.ts'
+import { hostMatches, hostOf, pathOf, sanitizeText } from './sanitize.ts'
+
+/** An entry of the referrer exclusion list: a host (subdomains included) and an optional path prefix. */
+export interface ReferrerExclusion {
+  host: string
+  pathPrefix: string | null
+}
+
+/** Parses `host` or `host/path/prefix` into an exclusion entry. */
+export function parseExclusion (entry: string): ReferrerExclusion {
+  const lower = entry.trim().toLowerCase().replace(/^https?:\/\//, '')
+  const slash = lower.indexOf('/')
+  const host = (slash === -1 ? lower : lower.slice(0, slash)).replace(/^www\./, '')
+  const pathPrefix = slash === -1 ? null : lower.slice(slash)
+  return { host, pathPrefix: pathPrefix === '/' ? null : pathPrefix }
+}
+
+/**
+ * The referrer that counts: null when it is one of our own hosts (or the request's own
+ * host) or an excluded auth/payment/wallet hop.
+ */
+export function externalReferrer (referrer: string | null, ownHosts: readonly string[], requestHost: string | null, exclusions: readonly ReferrerExclusion[]): string | null {
+  const host = hostOf(referrer)
+  if (referrer === null || host === null) return null
+  if (requestHost !== null && host === requestHost) return null
+  for (const own of ownHosts) if (hostMatches(host, own)) return null
+  for (const ex of exclusions) {
+    if (!hostMatches(host, ex.host)) continue
+    if (ex.pathPrefix === null || pathOf(referrer).toLowerCase().startsWith(ex.pathPrefix)) return null
+  }
+  return referrer
+}
+
+let lastIsoSecond = -1
+let lastIso = ''
+/** ISO time of a Unix second (the latest is cached: every touch of the same second shares it). */
+export function isoOfSecond (second: number): string {
+  if (second === lastIsoSecond) return lastIso
+  const iso = new Date(second * 1000).toISOString()
+  lastIsoSecond = second
+  lastIso = iso
+  return iso
+}
+
+function lower (v: string | null): string | null {
+  return v === null ? null : v.toLowerCase()
+}
+
+/** Builds the touch of one request (or beacon) from its sanitized parts. */
+export function buildTouch (at: number, params: CampaignParams, referrer: string | null, landingPage: string | null): Touch {
+  const group = channelGroupOf({
+    source: lower(params.utm_source),
+    medium: lower(params.utm_medium),
+    campaign: lower(params.utm_campaign),
+    referrerHost: hostOf(referrer),
+    clickIdType: params.click_id_type,
+    extraParams: params.extra,
+    hasReferralCode: params.referral_code !== null
+  })
+  return {
+    at: isoOfSecond(Math.floor(at / 1000)),
+    utm_source: params.utm_source,
+    utm_medium: params.utm_medium,
+    utm_campaign: params.utm_campaign,
+    utm_content: params.utm_content,
+    utm_term: params.utm_term,
+    click_id_type: params.click_id_type,
+    referral_code: params.referral_code,
+    http_referer: referrer,
+    landing_page: landingPage,
+    channel_group: group
+  }
+}
+
+/** True when the request carries something worth a (new) touch: a campaign or an external referrer. */
+export function isSignal (params: CampaignParams, referrer: string | null): boolean {
+  return referrer !== null || hasCampaign(params)
+}
+
+/** First and last touch as kept in the cookie. */
+export interface TouchState {
+  first: Touch
+  last: Touch
+}
+
+/** The snapshot of a request; `current` is the request's own touch, used when the visitor has none. */
+export function snapshotOf (state: TouchState | null, client: ClientClass, current: Touch | null): AttributionSnapshot {
+  return {
+    first_touch: state?.first ?? null,
+    last_touch: state?.last ?? null,
+    client_kind: client.kind,
+    is_agent: client.isAgent,
+    channel_group: state?.first.channel_group ?? current?.channel_group ?? 'direct'
+  }
+}
+
+/** Metadata keys a signup handler may pass by default (values: strings, numbers, booleans). */
+export const DEFAULT_METADATA_KEYS = Object.freeze([
+  'chain_id', 'wallet_chain_id', 'wallet_connector', 'x402_version', 'x402_scheme', 'x402_network',
+  'x402_asset', 'agent_name', 'agent_version', 'mcp_client_name', 'mcp_client_version', 'signup_flow',
+  'plan', 'invite_type', 'referral_status', 'api_client'
+])
+
+// Values that look like PII never enter metadata: e-mail and wallet addresses, IPv4/IPv6.
+const PII_VALUE = /@|0x[0-9a-f]{40}|\b\d{1,3}(?:\.\d{1,3}){3}\b|\b[0-9a-f]{1,4}(?::[0-9a-f]{0,4}){4,7}\b/i
+const METHOD_RE = /^[a-z0-9_]{1,64}$/
+
+/** Allow-listed, bounded metadata; PII-looking and non-scalar values are dropped. */
+export function allowListedMetadata (metadata: Readonly<Record<string, unknown>> | undefined, allowed: ReadonlySet<string>): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {}
+  if (metadata === undefined || metadata === null || typeof metadata !== 'object') return out
+  for (const key of Object.keys(metadata)) {
+    if (!allowed.has(key)) continue
+    const value = metadata[key]
+    if (typeof value === 'boolean') out[key] = value
+    else if (typeof value === 'number' && Number.isFinite(value)) out[key] = value
+    else if (typeof value === 'string') {
+      const text = sanitizeText(value, 200)
+      if (text !== null && !PII_VALUE.test(text)) out[key] = text
+    }
+  }
+  return out
+}
+
+/** What `request.signupAttribution()` takes. */
+export interface SignupAttributionInput {
+  /** `web`, `wallet`, `x402` or `api`. */
+  channel: SignupChannel
+  /** `email_password`, `wallet_ethereum`, `wallet_base`, `x402_usdc`, `api_key`, … (`[a-z0-9_]`, ≤ 64). */
+  method: string
+  /** Extra facts; only allow-listed keys with scalar values are kept. */
+  metadata?: Readonly<Record<string, unknown>>
+}
+
+/** A programming error in a signup handler's call (not the visitor's fault). */
+export class SignupAttributionInputError extends TypeError {
+  readonly option: string
+  constructor (option: string, why: string) {
+    super(why)
+    this.option = option
+  }
+}
+
+/**
+ * The `SignupAttribution` of a signup request: seed fields from the first touch (the
+ * current request's touch when the visitor has none), the referral code of the first touch,
+ * else of the last, else of the request; client kind of the signup request itself.
+ */
+export function signupAttributionOf (input: SignupAttributionInput, state: TouchState | null, firstFromCookie: boolean, client: ClientClass, current: Touch, allowed: ReadonlySet<string>): SignupAttribution {
+  if (input === null || typeof input !== 'object') throw new SignupAttributionInputError('input', 'expected { channel, method, metadata }')
+  if (!(SIGNUP_CHANNELS as readonly string[]).includes(input.channel)) {
+    throw new SignupAttributionInputError('channel', `must be one of ${SIGNUP_CHANNELS.join(', ')}`)
+  }
+  if (typeof input.method !== 'string' || !METHOD_RE.test(input.method)) {
+    throw new SignupAttributionInputError('method', 'must match [a-z0-9_]{1,64}')
+  }
+  const seed = state?.first ?? current
+  const metadata: Record<string, string | number | boolean> = {
+    ...allowListedMetadata(input.metadata, allowed),
+    client_rule: client.rule,
+    channel_rules: CHANNEL_RULES_VERSION
+  }
+  if (seed.click_id_type !== null) metadata.click_id_type = seed.click_id_type
+  return {
+    signup_channel: input.channel,
+    signup_method: input.method,
+    utm_source: seed.utm_source,
+    utm_medium: seed.utm_medium,
+    utm_campaign: seed.utm_campaign,
+    utm_content: seed.utm_content,
+    utm_term: seed.utm_term,
+    http_referer: seed.http_referer,
+    landing_page: seed.landing_page,
+    referral_code: state?.first.referral_code ?? state?.last.referral_code ?? current.referral_code,
+    is_agent: client.isAgent,
+    metadata_json: JSON.stringify(metadata),
+    channel_group: seed.channel_group,
+    client_kind: client.kind as ClientKind,
+    first_touch_at: state !== null && firstFromCookie ? state.first.at : null,
+    last_touch: state?.last ?? null
+  }
+}
