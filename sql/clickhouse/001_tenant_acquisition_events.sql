@@ -33,28 +33,29 @@ CREATE TABLE IF NOT EXISTS tenant_acquisition_events (
 ORDER BY tenant_id
 SETTINGS non_replicated_deduplication_window = 10000;
 
--- Read-side deduplication: one row per tenant, the first event ingested for it.
+-- Read-side deduplication: one row per tenant, the latest event ingested for it, which is
+-- the row the ReplacingMergeTree keeps when it merges, so answers do not change after a merge.
 CREATE VIEW IF NOT EXISTS tenant_acquisition_events_final AS
 SELECT
     tenant_id,
-    argMin(timestamp, ingested_at) AS timestamp,
-    argMin(user_id, ingested_at) AS user_id,
-    argMin(signup_channel, ingested_at) AS signup_channel,
-    argMin(signup_method, ingested_at) AS signup_method,
-    argMin(utm_source, ingested_at) AS utm_source,
-    argMin(utm_medium, ingested_at) AS utm_medium,
-    argMin(utm_campaign, ingested_at) AS utm_campaign,
-    argMin(utm_content, ingested_at) AS utm_content,
-    argMin(utm_term, ingested_at) AS utm_term,
-    argMin(http_referer, ingested_at) AS http_referer,
-    argMin(landing_page, ingested_at) AS landing_page,
-    argMin(referral_code, ingested_at) AS referral_code,
-    argMin(is_agent, ingested_at) AS is_agent,
-    argMin(event_data, ingested_at) AS event_data,
-    argMin(event_id, ingested_at) AS event_id,
-    argMin(channel_group, ingested_at) AS channel_group,
-    argMin(client_kind, ingested_at) AS client_kind,
-    argMin(first_touch_at, ingested_at) AS first_touch_at,
-    argMin(referral_status, ingested_at) AS referral_status
+    argMax(timestamp, ingested_at) AS timestamp,
+    argMax(user_id, ingested_at) AS user_id,
+    argMax(signup_channel, ingested_at) AS signup_channel,
+    argMax(signup_method, ingested_at) AS signup_method,
+    argMax(utm_source, ingested_at) AS utm_source,
+    argMax(utm_medium, ingested_at) AS utm_medium,
+    argMax(utm_campaign, ingested_at) AS utm_campaign,
+    argMax(utm_content, ingested_at) AS utm_content,
+    argMax(utm_term, ingested_at) AS utm_term,
+    argMax(http_referer, ingested_at) AS http_referer,
+    argMax(landing_page, ingested_at) AS landing_page,
+    argMax(referral_code, ingested_at) AS referral_code,
+    argMax(is_agent, ingested_at) AS is_agent,
+    argMax(event_data, ingested_at) AS event_data,
+    argMax(event_id, ingested_at) AS event_id,
+    argMax(channel_group, ingested_at) AS channel_group,
+    argMax(client_kind, ingested_at) AS client_kind,
+    argMax(first_touch_at, ingested_at) AS first_touch_at,
+    argMax(referral_status, ingested_at) AS referral_status
 FROM tenant_acquisition_events
 GROUP BY tenant_id;

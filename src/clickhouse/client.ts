@@ -12,7 +12,9 @@
  * on a server the HTTP response stream; settings that must not stick go inline in SQL.
  */
 import { Readable } from 'node:stream'
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { createClient, type ClickHouseClient } from '@clickhouse/client'
 import type { Session as ChdbSession } from 'chdb'
 import { ERR_INVALID_OPTION } from '../errors.ts'
@@ -20,7 +22,7 @@ import { ERR_INVALID_OPTION } from '../errors.ts'
 export interface ClickHouseOptions {
   /** `http(s)://user:pass@host:8123`: a ClickHouse server. */
   url?: string
-  /** chDB data directory when no `url` (omitted → a temporary in-memory engine). */
+  /** chDB data directory when no `url` (omitted → a temporary directory, removed on close). */
   dataDir?: string
   /** Database holding the tables on a server (default `default`; chDB always uses `default`). */
   database?: string
@@ -84,11 +86,14 @@ export async function openClickHouse (options: ClickHouseOptions = {}): Promise<
   }
 
   const [{ createChdbConnection }, { Session }] = await Promise.all([import('chdb/connection'), import('chdb')])
-  const path = options.dataDir ?? ':memory:'
-  if (options.dataDir !== undefined) mkdirSync(options.dataDir, { recursive: true })
+  // chDB allows one data directory per process, and the connection and the streaming
+  // session must share it: without a dataDir, one temporary directory serves both.
+  const temporary = options.dataDir === undefined
+  const path = options.dataDir ?? mkdtempSync(join(tmpdir(), 'fw-chdb-'))
+  mkdirSync(path, { recursive: true })
   const connection = createChdbConnection({ path })
   // Same engine, same path: the Session is only for streaming reads with bound parameters.
-  const session = new Session(path === ':memory:' ? undefined : path)
+  const session = new Session(path)
   const client = createClient({ connection } as unknown as Parameters<typeof createClient>[0])
   let active: Readable | null = null
   return {
@@ -108,6 +113,7 @@ export async function openClickHouse (options: ClickHouseOptions = {}): Promise<
       }
       await client.close()
       session.close()
+      if (temporary) rmSync(path, { recursive: true, force: true })
     }
   }
 }

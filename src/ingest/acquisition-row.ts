@@ -1,0 +1,213 @@
+/**
+ * Maps a `tenant_created` event to a `tenant_acquisition_events` row (Periscope columns plus
+ * our derived columns).
+ *
+ * Why a separate, pure module: the relay (outbox events) and the service-event ingest
+ * (events from FrameWorks' bus) write the same rows, and whatever reaches ClickHouse must be
+ * bounded and free of PII whoever produced it. So every text is sanitized and bounded again
+ * here (the store clamps to its own column sizes, but an outbox row may predate a rule, and
+ * external events are untrusted), URLs keep scheme, host and path only, and `event_data`
+ * (metadata and last touch as JSON) is capped in size. Throws `TypeError` only for an event
+ * that cannot be a row at all (no valid ids or time); the relay parks such an event.
+ */
+import {
+  CHANNEL_GROUPS, CLIENT_KINDS, REFERRAL_STATUSES,
+  type ChannelGroup, type ClientKind, type TenantCreatedEvent, type Touch
+} from '../contracts.ts'
+import { sanitizeText, sanitizeUrl } from '../plugin/sanitize.ts'
+
+/** One `tenant_acquisition_events` row as written (JSONEachRow). `ingested_at` is the table's default. */
+export interface AcquisitionRow {
+  /** `YYYY-MM-DD hh:mm:ss` UTC. */
+  timestamp: string
+  tenant_id: string
+  user_id: string | null
+  signup_channel: string
+  signup_method: string
+  utm_source: string | null
+  utm_medium: string | null
+  utm_campaign: string | null
+  utm_content: string | null
+  utm_term: string | null
+  http_referer: string | null
+  landing_page: string | null
+  referral_code: string | null
+  is_agent: 0 | 1
+  event_data: string
+  event_id: string
+  channel_group: ChannelGroup
+  client_kind: ClientKind
+  /** `YYYY-MM-DD hh:mm:ss.sss` UTC, or null. */
+  first_touch_at: string | null
+  referral_status: string
+}
+
+/** The columns the writer names in its INSERT (everything but `ingested_at`). */
+export const ACQUISITION_COLUMNS = [
+  'timestamp', 'tenant_id', 'user_id', 'signup_channel', 'signup_method',
+  'utm_source', 'utm_medium', 'utm_campaign', 'utm_content', 'utm_term',
+  'http_referer', 'landing_page', 'referral_code', 'is_agent', 'event_data',
+  'event_id', 'channel_group', 'client_kind', 'first_touch_at', 'referral_status'
+] as const satisfies ReadonlyArray<keyof AcquisitionRow>
+
+/** Bounds (code points) of the texts written to ClickHouse. */
+export const ROW_LIMITS = Object.freeze({
+  channel: 32,
+  method: 64,
+  utm: 255,
+  url: 1024,
+  referralCode: 100,
+  /** `event_data` JSON, in UTF-16 code units (≈ bytes for the ASCII it mostly holds). */
+  eventData: 8192
+})
+
+/** Where a row came from; kept in `event_data.source`. */
+export type RowSource = 'outbox' | 'service_event'
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+const CHANNEL_GROUP_SET = new Set<string>(CHANNEL_GROUPS)
+const CLIENT_KIND_SET = new Set<string>(CLIENT_KINDS)
+const REFERRAL_STATUS_SET = new Set<string>(REFERRAL_STATUSES)
+/** DateTime (seconds, UInt32) covers 1970 … 2106; refuse what it cannot hold. */
+const MAX_DATETIME_MS = Date.UTC(2106, 0, 1)
+
+export function isUuid (value: unknown): value is string {
+  return typeof value === 'string' && UUID.test(value)
+}
+
+/** Milliseconds of an ISO time that a ClickHouse `DateTime` can hold, else NaN. */
+export function parseEventTime (value: unknown): number {
+  if (typeof value !== 'string' || value.length > 40) return Number.NaN
+  const ms = Date.parse(value)
+  return ms >= 0 && ms < MAX_DATETIME_MS ? ms : Number.NaN
+}
+
+// An http(s) URL that is already scheme + lower-case host + path with nothing to strip or
+// normalize (no query, fragment, userinfo, dot segments or e-mail/wallet-looking segments):
+// what the capture plugin stores. Such a value skips `new URL` (a few µs per row).
+const CLEAN_URL = /^https?:\/\/[a-z0-9-]+(?:\.[a-z0-9-]+)*(?::\d{1,5})?(?:\/[A-Za-z0-9_~!$&'()*+,;=:-][A-Za-z0-9._~!$&'()*+,;=:-]*|\/)+$/
+const WALLET = /0x[0-9a-f]{40}/i
+
+/** `sanitizeUrl`, with a fast path for values that are clean already. */
+function boundedUrl (value: unknown): string | null {
+  if (typeof value === 'string' && value.length < ROW_LIMITS.url && CLEAN_URL.test(value) && !WALLET.test(value)) return value
+  return sanitizeUrl(value, ROW_LIMITS.url)
+}
+
+const dateTime = (ms: number): string => new Date(ms).toISOString().slice(0, 19).replace('T', ' ')
+const dateTime64 = (ms: number): string => new Date(ms).toISOString().slice(0, 23).replace('T', ' ')
+
+// Values that must never be stored: e-mail addresses, wallet addresses, IP addresses.
+const PII_VALUE = /[^\s@]+@[^\s@]+\.[^\s@]+|0x[0-9a-f]{40}|\b\d{1,3}(?:\.\d{1,3}){3}\b|\b[0-9a-f]{1,4}(?::[0-9a-f]{0,4}){4,7}\b/i
+const METADATA_KEY = /^[A-Za-z0-9_.-]{1,64}$/
+const METADATA_MAX_KEYS = 32
+const METADATA_MAX_TEXT = 200
+
+/**
+ * Metadata as it may be stored: keys of `[A-Za-z0-9_.-]`, at most 32 per level and two levels
+ * deep, values scalars (texts bounded) or nested objects; a text that looks like an e-mail,
+ * wallet or IP address is dropped with its key.
+ */
+export function scrubMetadata (value: Record<string, unknown>, depth = 0): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  let kept = 0
+  for (const [key, v] of Object.entries(value)) {
+    if (kept >= METADATA_MAX_KEYS) break
+    if (!METADATA_KEY.test(key)) continue
+    let clean: unknown
+    if (typeof v === 'string') {
+      const text = sanitizeText(v, METADATA_MAX_TEXT)
+      clean = text === null || PII_VALUE.test(text) ? undefined : text
+    } else if (typeof v === 'number') {
+      clean = Number.isFinite(v) ? v : undefined
+    } else if (typeof v === 'boolean' || v === null) {
+      clean = v
+    } else if (depth < 1 && v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      clean = scrubMetadata(v as Record<string, unknown>, depth + 1)
+    }
+    if (clean === undefined) continue
+    out[key] = clean
+    kept++
+  }
+  return out
+}
+
+function metadataObject (json: unknown): Record<string, unknown> {
+  if (typeof json !== 'string' || json === '' || json.length > ROW_LIMITS.eventData * 4) return {}
+  try {
+    const parsed: unknown = JSON.parse(json)
+    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? scrubMetadata(parsed as Record<string, unknown>) : {}
+  } catch {
+    return {}
+  }
+}
+
+function boundedTouch (touch: unknown): Touch | null {
+  if (touch === null || typeof touch !== 'object' || Array.isArray(touch)) return null
+  const t = touch as Record<string, unknown>
+  const channelGroup = sanitizeText(t.channel_group, ROW_LIMITS.channel)
+  return {
+    at: Number.isNaN(parseEventTime(t.at)) ? '' : new Date(parseEventTime(t.at)).toISOString(),
+    utm_source: sanitizeText(t.utm_source, ROW_LIMITS.utm),
+    utm_medium: sanitizeText(t.utm_medium, ROW_LIMITS.utm),
+    utm_campaign: sanitizeText(t.utm_campaign, ROW_LIMITS.utm),
+    utm_content: sanitizeText(t.utm_content, ROW_LIMITS.utm),
+    utm_term: sanitizeText(t.utm_term, ROW_LIMITS.utm),
+    click_id_type: sanitizeText(t.click_id_type, ROW_LIMITS.channel),
+    referral_code: sanitizeText(t.referral_code, ROW_LIMITS.referralCode),
+    http_referer: boundedUrl(t.http_referer),
+    landing_page: boundedUrl(t.landing_page),
+    channel_group: (channelGroup !== null && CHANNEL_GROUP_SET.has(channelGroup) ? channelGroup : 'direct') as ChannelGroup
+  }
+}
+
+/** `event_data`: metadata, last touch and source as JSON, never above `ROW_LIMITS.eventData`. */
+function eventData (metadataJson: unknown, lastTouch: unknown, source: RowSource): string {
+  const metadata = metadataObject(metadataJson)
+  const touch = boundedTouch(lastTouch)
+  let text = JSON.stringify({ source, metadata, last_touch: touch })
+  if (text.length <= ROW_LIMITS.eventData) return text
+  text = JSON.stringify({ source, metadata: {}, last_touch: touch, truncated: true })
+  if (text.length <= ROW_LIMITS.eventData) return text
+  return JSON.stringify({ source, metadata: {}, last_touch: null, truncated: true })
+}
+
+/**
+ * The row for an event. Throws `TypeError` naming the field when the event has no valid
+ * `event_id`, `tenant_id` or `timestamp`, or no `attribution` object.
+ */
+export function toAcquisitionRow (event: TenantCreatedEvent, source: RowSource = 'outbox'): AcquisitionRow {
+  if (event === null || typeof event !== 'object') throw new TypeError('event is not an object')
+  if (!isUuid(event.event_id)) throw new TypeError('event_id is not a UUID')
+  if (!isUuid(event.tenant_id)) throw new TypeError('tenant_id is not a UUID')
+  const at = parseEventTime(event.timestamp)
+  if (Number.isNaN(at)) throw new TypeError('timestamp is not an ISO time ClickHouse can hold')
+  const a = event.attribution
+  if (a === null || typeof a !== 'object') throw new TypeError('attribution is not an object')
+  const channelGroup = sanitizeText(a.channel_group, ROW_LIMITS.channel)
+  const clientKind = sanitizeText(a.client_kind, ROW_LIMITS.channel)
+  const firstTouchAt = parseEventTime(a.first_touch_at)
+  const referralStatus = typeof event.referral_status === 'string' && REFERRAL_STATUS_SET.has(event.referral_status) ? event.referral_status : ''
+  return {
+    timestamp: dateTime(at),
+    tenant_id: event.tenant_id.toLowerCase(),
+    user_id: isUuid(event.user_id) ? event.user_id.toLowerCase() : null,
+    signup_channel: sanitizeText(a.signup_channel, ROW_LIMITS.channel) ?? 'web',
+    signup_method: sanitizeText(a.signup_method, ROW_LIMITS.method) ?? 'unknown',
+    utm_source: sanitizeText(a.utm_source, ROW_LIMITS.utm),
+    utm_medium: sanitizeText(a.utm_medium, ROW_LIMITS.utm),
+    utm_campaign: sanitizeText(a.utm_campaign, ROW_LIMITS.utm),
+    utm_content: sanitizeText(a.utm_content, ROW_LIMITS.utm),
+    utm_term: sanitizeText(a.utm_term, ROW_LIMITS.utm),
+    http_referer: boundedUrl(a.http_referer),
+    landing_page: boundedUrl(a.landing_page),
+    referral_code: sanitizeText(a.referral_code, ROW_LIMITS.referralCode),
+    is_agent: a.is_agent === true ? 1 : 0,
+    event_data: eventData(a.metadata_json, a.last_touch, source),
+    event_id: event.event_id.toLowerCase(),
+    channel_group: (channelGroup !== null && CHANNEL_GROUP_SET.has(channelGroup) ? channelGroup : 'direct') as ChannelGroup,
+    client_kind: (clientKind !== null && CLIENT_KIND_SET.has(clientKind) ? clientKind : 'browser') as ClientKind,
+    first_touch_at: Number.isNaN(firstTouchAt) ? null : dateTime64(firstTouchAt),
+    referral_status: referralStatus
+  }
+}

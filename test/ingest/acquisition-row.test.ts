@@ -1,0 +1,100 @@
+import { test } from 'tap'
+import fc from 'fast-check'
+import { randomUUID } from 'node:crypto'
+import type { TenantCreatedEvent } from '../../src/contracts.ts'
+import { ROW_LIMITS, scrubMetadata, toAcquisitionRow } from '../../src/ingest/acquisition-row.ts'
+import { dedupToken } from '../../src/ingest/acquisition-writer.ts'
+import { sanitizeUrl } from '../../src/plugin/sanitize.ts'
+import { parseServiceEvent } from '../../src/ingest/service-events.ts'
+import { attribution } from './fixtures.ts'
+
+function event (overrides: Partial<TenantCreatedEvent> = {}): TenantCreatedEvent {
+  return { event_id: randomUUID(), event_type: 'tenant_created', timestamp: '2026-02-03T04:05:06.789Z', tenant_id: randomUUID(), user_id: null, attribution: attribution(), referral_status: 'applied', ...overrides }
+}
+
+test('an event maps to Periscope columns with UTC times and derived columns', async (t) => {
+  const e = event({ tenant_id: 'AAAAAAAA-BBBB-4CCC-8DDD-EEEEEEEEEEEE' })
+  const row = toAcquisitionRow(e)
+  t.equal(row.timestamp, '2026-02-03 04:05:06')
+  t.equal(row.tenant_id, 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee')
+  t.equal(row.first_touch_at, '2026-01-02 03:04:05.678')
+  t.equal(row.is_agent, 0)
+  t.equal(row.channel_group, 'email')
+  t.equal(row.referral_status, 'applied')
+  t.same(JSON.parse(row.event_data), { source: 'outbox', metadata: { plan: 'free' }, last_touch: null })
+})
+
+test('texts are bounded and stripped of control characters, URLs keep scheme, host and path', async (t) => {
+  const row = toAcquisitionRow(event({
+    attribution: attribution({
+      utm_source: 'a\u0000b\u202e' + 'x'.repeat(1000),
+      http_referer: 'https://u:p@example.com/a/b?token=secret#x',
+      landing_page: 'javascript:alert(1)',
+      channel_group: 'made_up' as never,
+      client_kind: 'robot' as never
+    })
+  }))
+  t.equal(row.utm_source?.length, ROW_LIMITS.utm)
+  t.ok(row.utm_source?.startsWith('abx'))
+  t.equal(row.http_referer, 'https://example.com/a/b')
+  t.equal(row.landing_page, null)
+  t.equal(row.channel_group, 'direct')
+  t.equal(row.client_kind, 'browser')
+})
+
+test('event_data stays within its bound however large the metadata is', async (t) => {
+  const level = Object.fromEntries(Array.from({ length: 32 }, (_, i) => [`k${i}`, 'v'.repeat(200)]))
+  const big = Object.fromEntries(Array.from({ length: 4 }, (_, i) => [`n${i}`, level]))
+  const row = toAcquisitionRow(event({ attribution: attribution({ metadata_json: JSON.stringify(big) }) }))
+  t.ok(row.event_data.length <= ROW_LIMITS.eventData)
+  t.equal(JSON.parse(row.event_data).truncated, true)
+})
+
+test('metadata loses e-mail, wallet and IP addresses, odd keys and deep nesting', async (t) => {
+  t.same(scrubMetadata({
+    plan: 'pro',
+    email: 'ada@example.com',
+    payer: '0x52908400098527886E0F7030069857D2E4169EE7',
+    ip: '203.0.113.9',
+    'bad key': 1,
+    count: 3,
+    nested: { network: 'base', deeper: { x: 1 } },
+    list: [1, 2]
+  }), { plan: 'pro', count: 3, nested: { network: 'base' } })
+})
+
+test('an event without valid ids or time cannot become a row', async (t) => {
+  t.throws(() => toAcquisitionRow(event({ tenant_id: 'x' })), /tenant_id/)
+  t.throws(() => toAcquisitionRow(event({ event_id: '' })), /event_id/)
+  t.throws(() => toAcquisitionRow(event({ timestamp: '2200-01-01T00:00:00Z' })), /timestamp/)
+  t.throws(() => toAcquisitionRow({ ...event(), attribution: null as never }), /attribution/)
+})
+
+test('the deduplication token depends on the set of event ids, not their order', async (t) => {
+  const ids = [randomUUID(), randomUUID(), randomUUID()]
+  t.equal(dedupToken(ids), dedupToken([...ids].reverse().map((i) => i.toUpperCase())))
+  t.not(dedupToken(ids), dedupToken(ids.slice(0, 2)))
+  t.match(dedupToken(ids), /^fw-acq-[0-9a-f]{64}$/)
+})
+
+test('a service event without derived fields gets neutral ones', async (t) => {
+  const parsed = parseServiceEvent({ event_id: randomUUID(), event_type: 'tenant_created', timestamp: '2026-01-01T00:00:00+02:00', tenant_id: randomUUID(), attribution: { signup_channel: 'api', signup_method: 'api_key', is_agent: true } })
+  t.equal(parsed.timestamp, '2025-12-31T22:00:00.000Z')
+  t.equal(parsed.attribution.channel_group, 'direct')
+  t.equal(parsed.attribution.client_kind, 'automation')
+  t.equal(parsed.user_id, null)
+  t.equal(parsed.attribution.metadata_json, '{}')
+})
+
+test('URLs are stored exactly as the capture sanitizer would store them', async () => {
+  const path = fc.array(fc.oneof(fc.constantFrom('a', 'b.c', '.hidden', '..', '%41', 'x@y.z', '0x52908400098527886E0F7030069857D2E4169EE7', ''), fc.webSegment()), { maxLength: 4 })
+  const url = fc.oneof(
+    fc.webUrl({ withQueryParameters: true, withFragments: true }),
+    fc.tuple(fc.constantFrom('http://', 'https://', 'HTTPS://'), fc.domain(), fc.constantFrom('', ':8080'), path)
+      .map(([scheme, host, port, segments]) => `${scheme}${host}${port}/${segments.join('/')}`)
+  )
+  fc.assert(fc.property(url, (u) => {
+    const row = toAcquisitionRow(event({ attribution: attribution({ http_referer: u }) }))
+    return row.http_referer === sanitizeUrl(u, ROW_LIMITS.url)
+  }), { numRuns: 2000 })
+})

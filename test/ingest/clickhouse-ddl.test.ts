@@ -1,0 +1,90 @@
+import t, { test } from 'tap'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { randomUUID } from 'node:crypto'
+import { openClickHouse } from '../../src/clickhouse/client.ts'
+import { CLICKHOUSE_MIGRATIONS_DIR, migrateClickHouse, splitStatements } from '../../src/clickhouse/migrations.ts'
+import { insertAcquisitionRows } from '../../src/ingest/acquisition-writer.ts'
+import { toAcquisitionRow } from '../../src/ingest/acquisition-row.ts'
+import { attribution } from './fixtures.ts'
+
+const dir = mkdtempSync(join(tmpdir(), 'fw-ch-ddl-'))
+const ch = await openClickHouse(process.env.CLICKHOUSE_URL ? { url: process.env.CLICKHOUSE_URL } : { dataDir: join(dir, 'chdb') })
+t.teardown(async () => { await ch.close(); rmSync(dir, { recursive: true, force: true }) })
+const migrated = await migrateClickHouse(ch.client)
+if (migrated.error !== undefined) throw migrated.error
+
+const CLUSTER_DIR = join(CLICKHOUSE_MIGRATIONS_DIR, 'cluster')
+const read = (path: string): string => readFileSync(path, 'utf8')
+
+async function rows<T> (query: string, params: Record<string, unknown> = {}): Promise<T[]> {
+  const res = await ch.client.query({ query, query_params: params, format: 'JSONEachRow' })
+  return res.json<T>()
+}
+
+/** The column list of the first CREATE TABLE in a file, whitespace-normalized, comments dropped. */
+function columnsOf (sqlText: string): string {
+  const statement = splitStatements(sqlText)[0] as string
+  const inner = statement.slice(statement.indexOf('(') + 1, statement.lastIndexOf(') ENGINE'))
+  return inner.split('\n').filter((l) => !l.trim().startsWith('--')).join(' ').replace(/\s+/g, ' ').trim()
+}
+
+test('every statement of the cluster DDL parses', async (t) => {
+  const files = readdirSync(CLUSTER_DIR).filter((f) => f.endsWith('.sql')).sort()
+  t.same(files, ['001_tenant_acquisition_events.sql', '002_usage_rollups.sql', '003_bi_views.sql'])
+  for (const file of files) {
+    for (const statement of splitStatements(read(join(CLUSTER_DIR, file)))) {
+      const [formatted] = await rows<{ q: string }>('SELECT formatQuery({sql:String}) AS q', { sql: statement })
+      const what = `${file}: ${statement.slice(0, 60)}`
+      t.match(formatted?.q, /ON CLUSTER [`']\{cluster\}[`']/, what)
+      if (statement.startsWith('CREATE TABLE')) t.match(formatted?.q, /ENGINE = (ReplicatedReplacingMergeTree|ReplicatedSummingMergeTree|Distributed)\(/, what)
+    }
+  }
+})
+
+test('the cluster tables have the same columns as the single-server tables', async (t) => {
+  t.equal(columnsOf(read(join(CLUSTER_DIR, '001_tenant_acquisition_events.sql'))), columnsOf(read(join(CLICKHOUSE_MIGRATIONS_DIR, '001_tenant_acquisition_events.sql'))))
+  const single = splitStatements(read(join(CLICKHOUSE_MIGRATIONS_DIR, '002_usage_rollups.sql')))
+  const cluster = splitStatements(read(join(CLUSTER_DIR, '002_usage_rollups.sql'))).filter((s) => s.includes('_local ON CLUSTER') && !s.includes('AS '))
+  t.equal(cluster.length, single.length)
+  single.forEach((s, i) => t.equal(columnsOf(cluster[i] as string), columnsOf(s)))
+})
+
+test('the cluster BI views are the single-server views created on every node', async (t) => {
+  const single = splitStatements(read(join(CLICKHOUSE_MIGRATIONS_DIR, '003_bi_views.sql')))
+  const cluster = splitStatements(read(join(CLUSTER_DIR, '003_bi_views.sql')))
+  t.same(cluster, single.map((s) => s.replace(/^CREATE VIEW IF NOT EXISTS (\w+) AS/, "CREATE VIEW IF NOT EXISTS $1 ON CLUSTER '{cluster}' AS")))
+})
+
+test('BI cohorts plus the unattributed bucket add up to the network total', async (t) => {
+  const day = '2031-03-04'
+  const attributed = randomUUID()
+  const unattributed = randomUUID()
+  const row = toAcquisitionRow({ event_id: randomUUID(), event_type: 'tenant_created', timestamp: `${day}T10:00:00Z`, tenant_id: attributed, user_id: null, attribution: attribution({ channel_group: 'ai_assistant', signup_channel: 'wallet', signup_method: 'wallet_base', is_agent: true }), referral_status: null })
+  await insertAcquisitionRows(ch.client, [row])
+  await insertAcquisitionRows(ch.client, [row]) // a replay: still one tenant
+  await ch.client.command({ query: `INSERT INTO tenant_viewer_daily SELECT toDate('${day}'), toUUID('${attributed}'), 'eu', 2, 3, uniqCombinedState(toString(number % 7)), 5 FROM numbers(20)` })
+  await ch.client.command({ query: `INSERT INTO tenant_viewer_daily SELECT toDate('${day}'), toUUID('${unattributed}'), 'eu', 1, 1, uniqCombinedState(toString(number)), 1 FROM numbers(10)` })
+  await ch.client.command({ query: `INSERT INTO processing_daily VALUES ('${day}', '${attributed}', 'eu', 'Livepeer', 'h264', 'video', 60, 1), ('${day}', '${unattributed}', 'eu', 'AV', 'h264', 'video', 30, 1)` })
+  await ch.client.command({ query: `INSERT INTO api_usage_daily VALUES ('${day}', '${attributed}', 'jwt', 'query', 'streams', 9, 1, 100)` })
+
+  const [network] = await rows<Record<string, number>>('SELECT * FROM bi_network_usage_daily WHERE day = {day:Date}', { day })
+  const cohorts = await rows<Record<string, number | string>>('SELECT * FROM bi_cohort_usage_daily WHERE day = {day:Date} ORDER BY channel_group', { day })
+  t.same(cohorts.map((c) => c.channel_group), ['ai_assistant', 'unattributed'])
+  for (const metric of ['viewer_hours', 'egress_gb', 'sessions', 'livepeer_seconds', 'native_seconds', 'api_requests', 'api_errors']) {
+    t.equal(cohorts.reduce((sum, c) => sum + Number(c[metric]), 0), Number(network?.[metric]), metric)
+  }
+  t.equal(Number(network?.viewer_hours), 3)
+  t.equal(Number(network?.sessions), 6)
+  t.equal(Number(network?.livepeer_seconds), 60)
+  t.equal(Number(network?.native_seconds), 30)
+  t.equal(Number(network?.unique_viewers), 10, 'unique viewers are merged network-wide, not added')
+  t.equal(Number(network?.active_tenants), 2)
+  const [acquired] = await rows<Record<string, number | string>>('SELECT * FROM bi_acquisition_daily WHERE day = {day:Date}', { day })
+  t.equal(Number(acquired?.tenants), 1)
+  t.equal(acquired?.signup_method, 'wallet_base')
+  const [cohort] = await rows<Record<string, number | string>>('SELECT * FROM bi_tenant_cohorts WHERE tenant_id = {id:UUID}', { id: attributed })
+  t.equal(cohort?.signup_week, '2031-03-03')
+  t.equal(cohort?.signup_month, '2031-03-01')
+})
