@@ -1,0 +1,318 @@
+/**
+ * The reports plugin: operator-only report routes over ClickHouse, in JSON or as CSV
+ * streamed straight from the engine.
+ *
+ * Thin glue: the SQL lives in one `*.query.ts` builder per report, request parsing in
+ * `report-request.ts`, schemas in `*.schema.ts`. The plugin applies operator auth itself
+ * (bearer tokens or a host `authorize` hook) on its own encapsulated scope, so a host can
+ * register it anywhere without exposing reports or guarding its other routes.
+ *
+ * CSV: the header line (the JSON field names, quoted as `CSVWithNames` quotes them, written
+ * once, so an empty answer still has it), then the `CSV` bytes from `streamQuery` go to the
+ * socket untouched (no per-row JS, constant memory); the first chunk is awaited before the
+ * headers go out, so a failing query still answers a proper problem. A client that goes away aborts the query. chDB runs one
+ * stream at a time per engine, so CSV exports on chDB queue (a waiting client that leaves
+ * drops out of the queue).
+ */
+import { Readable } from 'node:stream'
+import fp from 'fastify-plugin'
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyError } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { ClickHouseHandle } from '../../clickhouse/client.ts'
+import { isUnreachable } from '../../clickhouse/client.ts'
+import { ERR_BAD_REQUEST, ERR_INVALID_OPTION, ERR_UNAVAILABLE, problemErrorHandler } from '../../errors.ts'
+import { operatorAuthHook, type OperatorAuthOptions } from '../operator-auth.ts'
+import { nextPeriod, periodStart, type BuiltQuery, type Dimension, type Granularity } from './common.query.ts'
+import { buildNetworkUsageQuery } from './network-usage.query.ts'
+import { DEFAULT_ACTIVATION_DAYS, buildAcquisitionFunnelQuery } from './acquisition-funnel.query.ts'
+import { buildCohortUsageQuery } from './cohort-usage.query.ts'
+import { buildReferralCodesQuery } from './referral-codes.query.ts'
+import { DEFAULT_TENANT_USAGE_LIMIT, buildTenantUsageCsvQueries, buildTenantUsageQuery, type TenantUsageCursor } from './tenant-usage.query.ts'
+import {
+  ReportParamError, chooseFormat, csvDisposition, decodeCursor, encodeCursor, parseFilters, resolveRange
+} from './report-request.ts'
+import { networkUsageSchema } from './network-usage.schema.ts'
+import { acquisitionFunnelSchema } from './acquisition-funnel.schema.ts'
+import { cohortUsageSchema } from './cohort-usage.schema.ts'
+import { referralCodesSchema } from './referral-codes.schema.ts'
+import { tenantUsageSchema } from './tenant-usage.schema.ts'
+
+/** Longest `from`..`to` span, in days (three years). */
+export const DEFAULT_MAX_RANGE_DAYS = 1096
+/** Span when `from` is omitted, in days. */
+export const DEFAULT_RANGE_DAYS = 30
+
+export interface ReportsPluginOptions {
+  /** The ClickHouse handle from `openClickHouse` (required). */
+  clickhouse: ClickHouseHandle
+  /** Accepted operator bearer tokens (compared in constant time). Required unless `authorize` is given. */
+  operatorTokens?: readonly string[]
+  /** Host-supplied operator check; replaces `operatorTokens` (see `operatorAuthHook`). */
+  authorize?: OperatorAuthOptions['authorize']
+  /** Longest range a request may ask for, in days. Default {@link DEFAULT_MAX_RANGE_DAYS}. */
+  maxRangeDays?: number
+  /** Range when `from` is omitted, in days before `to`. Default {@link DEFAULT_RANGE_DAYS}. */
+  defaultRangeDays?: number
+  /**
+   * Partner names of referral codes (they live in Postgres `referral_codes`), called once per
+   * referral-codes report. Keys are matched case-insensitively. Default: none (empty partner).
+   */
+  referralPartners?: () => Promise<Record<string, string>> | Record<string, string>
+  /** Route prefix (forwarded, since the plugin is wrapped with fastify-plugin). Default none. */
+  prefix?: string
+}
+
+interface NormalizedOptions {
+  clickhouse: ClickHouseHandle
+  maxRangeDays: number
+  defaultRangeDays: number
+  referralPartners: (() => Promise<Record<string, string>> | Record<string, string>) | null
+}
+
+type ReportName = 'network-usage' | 'acquisition-funnel' | 'cohort-usage' | 'referral-codes' | 'tenant-usage'
+
+function normalize (options: ReportsPluginOptions): Readonly<NormalizedOptions> {
+  const ch = options.clickhouse
+  if (ch === null || typeof ch !== 'object' || typeof ch.streamQuery !== 'function' || ch.client === undefined) {
+    throw new ERR_INVALID_OPTION('clickhouse', 'pass the handle returned by openClickHouse()')
+  }
+  const maxRangeDays = options.maxRangeDays ?? DEFAULT_MAX_RANGE_DAYS
+  if (!Number.isInteger(maxRangeDays) || maxRangeDays < 1 || maxRangeDays > 3660) throw new ERR_INVALID_OPTION('maxRangeDays', 'must be an integer from 1 to 3660')
+  const defaultRangeDays = options.defaultRangeDays ?? DEFAULT_RANGE_DAYS
+  if (!Number.isInteger(defaultRangeDays) || defaultRangeDays < 1 || defaultRangeDays > maxRangeDays) throw new ERR_INVALID_OPTION('defaultRangeDays', 'must be an integer from 1 to maxRangeDays')
+  if (options.referralPartners !== undefined && typeof options.referralPartners !== 'function') throw new ERR_INVALID_OPTION('referralPartners', 'must be a function')
+  return Object.freeze({ clickhouse: ch, maxRangeDays, defaultRangeDays, referralPartners: options.referralPartners ?? null })
+}
+
+/** A 400 problem naming the parameter (the shape `problemErrorHandler` maps to `param`). */
+function paramProblem (err: ReportParamError): FastifyError {
+  return Object.assign(new ERR_BAD_REQUEST(err.message), { validation: [{ instancePath: `/${err.param}`, message: err.message }] }) as FastifyError
+}
+
+/** One CSV stream at a time on chDB; a waiter that aborts leaves the queue. */
+class StreamGate {
+  private busy = false
+  private readonly waiters: Array<() => void> = []
+
+  async acquire (signal: AbortSignal): Promise<() => void> {
+    if (this.busy) {
+      await new Promise<void>((resolve, reject) => {
+        const onAbort = (): void => {
+          const i = this.waiters.indexOf(wake)
+          if (i >= 0) this.waiters.splice(i, 1)
+          reject(signal.reason as Error)
+        }
+        const wake = (): void => { signal.removeEventListener('abort', onAbort); resolve() }
+        this.waiters.push(wake)
+        signal.addEventListener('abort', onAbort, { once: true })
+      })
+    }
+    this.busy = true
+    let released = false
+    return () => {
+      if (released) return
+      released = true
+      const next = this.waiters.shift()
+      if (next !== undefined) next()
+      else this.busy = false
+    }
+  }
+}
+const gates = new WeakMap<ClickHouseHandle, StreamGate>()
+
+/** The CSV header line ClickHouse's `CSVWithNames` would write for these columns. */
+const csvHeader = (columns: readonly string[]): Buffer => Buffer.from(`${columns.map((c) => `"${c.replaceAll('"', '""')}"`).join(',')}\n`)
+
+/**
+ * The CSV body: the header line, then the bytes of each query in turn (format `CSV`).
+ * The first query's first chunk is awaited before this returns, so an error in the SQL
+ * still answers a problem instead of a cut connection; later errors can only cut it.
+ */
+async function csvBody (ch: ClickHouseHandle, queries: readonly BuiltQuery[], signal: AbortSignal): Promise<Readable> {
+  const [head, ...tail] = queries
+  if (head === undefined) throw new TypeError('no query')
+  const open = (q: BuiltQuery): AsyncIterator<Buffer> =>
+    (ch.streamQuery({ query: q.query, params: q.params, format: 'CSV', signal }) as AsyncIterable<Buffer>)[Symbol.asyncIterator]()
+  const firstIt = open(head)
+  const first = await firstIt.next()
+  async function * chunks (): AsyncGenerator<Buffer> {
+    let it: AsyncIterator<Buffer> | null = firstIt
+    try {
+      yield csvHeader(head?.columns ?? [])
+      if (first.done !== true) yield first.value
+      for (let n = await it.next(); n.done !== true; n = await it.next()) yield n.value
+      it = null
+      for (const q of tail) {
+        it = open(q)
+        for (let n = await it.next(); n.done !== true; n = await it.next()) yield n.value
+        it = null
+      }
+    } finally {
+      await it?.return?.()
+    }
+  }
+  return Readable.from(chunks(), { objectMode: false })
+}
+
+async function reportsPlugin (app: FastifyInstance, options: ReportsPluginOptions): Promise<void> {
+  const opts = normalize(options)
+  const auth = operatorAuthHook({
+    ...(options.operatorTokens !== undefined ? { operatorTokens: options.operatorTokens } : {}),
+    ...(options.authorize !== undefined ? { authorize: options.authorize } : {})
+  })
+  const ch = opts.clickhouse
+  let gate = gates.get(ch)
+  if (gate === undefined) { gate = new StreamGate(); gates.set(ch, gate) }
+  const csvGate = gate
+
+  await app.register(async function reportRoutes (scope) {
+    scope.addHook('onRequest', auth)
+    scope.setErrorHandler(function reportErrors (error: FastifyError, request, reply) {
+      if (error instanceof ReportParamError) return problemErrorHandler(paramProblem(error), request, reply)
+      if (isUnreachable(error)) return problemErrorHandler(new ERR_UNAVAILABLE('ClickHouse is unreachable'), request, reply)
+      return problemErrorHandler(error, request, reply)
+    })
+    const r = scope.withTypeProvider<TypeBoxTypeProvider>()
+
+    async function dataFrom (): Promise<string | null> {
+      const rs = await ch.client.query({
+        query: "SELECT count() AS n, formatDateTime(min(timestamp), '%Y-%m-%dT%H:%i:%SZ', 'UTC') AS first FROM tenant_acquisition_events",
+        format: 'JSONEachRow'
+      })
+      const row = (await rs.json<{ n: number | string, first: string }>())[0]
+      return row === undefined || Number(row.n) === 0 ? null : row.first
+    }
+
+    async function rowsOf (built: BuiltQuery): Promise<Array<Record<string, unknown>>> {
+      const rs = await ch.client.query({
+        query: `${built.query}\nSETTINGS output_format_json_quote_64bit_integers = 0`,
+        query_params: built.params,
+        format: 'JSONEachRow'
+      })
+      return rs.json<Record<string, unknown>>()
+    }
+
+    function meta (report: ReportName, request: Record<string, unknown>, first: string | null) {
+      return { report, request, data_from: first, generated_at: new Date().toISOString() }
+    }
+
+    async function sendCsv (reply: FastifyReply, report: ReportName, range: { from: string, to: string }, queries: readonly BuiltQuery[]): Promise<FastifyReply> {
+      const controller = new AbortController()
+      // The response closing before it finished means the client went away.
+      reply.raw.once('close', () => { if (!reply.raw.writableFinished) controller.abort() })
+      const release = ch.engine === 'chdb' ? await csvGate.acquire(controller.signal) : () => {}
+      let body: Readable
+      try {
+        body = await csvBody(ch, queries, controller.signal)
+      } catch (err) {
+        release()
+        throw err
+      }
+      body.once('close', release)
+      return reply
+        .header('content-type', 'text/csv; charset=utf-8')
+        .header('content-disposition', csvDisposition(report, range.from, range.to))
+        .header('cache-control', 'no-store')
+        .send(body)
+    }
+
+    /** Runs a whole-answer report (all but tenant-usage). */
+    async function answer (req: FastifyRequest, reply: FastifyReply, report: ReportName, echo: Record<string, unknown>, range: { from: string, to: string }, build: (format: 'json' | 'csv') => BuiltQuery | Promise<BuiltQuery>, formatParam: string | undefined) {
+      const format = chooseFormat(formatParam, req.headers.accept)
+      if (format === 'csv') return sendCsv(reply, report, range, [await build('csv')])
+      const [rows, first] = await Promise.all([rowsOf(await build('json')), dataFrom()])
+      return reply.type('application/json; charset=utf-8').send({ meta: meta(report, { ...echo, format }, first), data: rows })
+    }
+
+    const range = (q: { from?: string, to?: string }) => resolveRange(q, opts.maxRangeDays, opts.defaultRangeDays)
+
+    r.get('/reports/network-usage', { schema: networkUsageSchema }, async (req, reply) => {
+      const q = req.query
+      const rg = range(q)
+      const granularity = q.granularity ?? 'day'
+      return answer(req, reply, 'network-usage', { ...rg, granularity }, rg,
+        (format) => buildNetworkUsageQuery({ ...rg, granularity, format }), q.format)
+    })
+
+    r.get('/reports/acquisition-funnel', { schema: acquisitionFunnelSchema }, async (req, reply) => {
+      const q = req.query
+      const rg = range(q)
+      const groupBy = q.group_by === undefined ? [] : [...new Set(q.group_by.split(','))] as Dimension[]
+      const filters = parseFilters(q)
+      const activationDays = q.activation_days ?? DEFAULT_ACTIVATION_DAYS
+      const echo = { ...rg, group_by: groupBy, filters, activation_days: activationDays, ...(q.limit !== undefined ? { limit: q.limit } : {}) }
+      return answer(req, reply, 'acquisition-funnel', echo, rg,
+        (format) => buildAcquisitionFunnelQuery({ ...rg, groupBy, filters, activationDays, format, ...(q.limit !== undefined ? { limit: q.limit } : {}) }), q.format)
+    })
+
+    r.get('/reports/cohort-usage', { schema: cohortUsageSchema }, async (req, reply) => {
+      const q = req.query
+      const rg = range(q)
+      const cohort = q.cohort ?? 'month'
+      const granularity = q.granularity ?? 'day'
+      const filters = parseFilters(q)
+      const echo = { ...rg, cohort, granularity, filters, ...(q.group_by !== undefined ? { group_by: q.group_by } : {}) }
+      return answer(req, reply, 'cohort-usage', echo, rg,
+        (format) => buildCohortUsageQuery({ ...rg, cohort, granularity, filters, format, ...(q.group_by !== undefined ? { groupBy: q.group_by } : {}) }), q.format)
+    })
+
+    r.get('/reports/referral-codes', { schema: referralCodesSchema }, async (req, reply) => {
+      const q = req.query
+      const rg = range(q)
+      const filters = parseFilters(q)
+      return answer(req, reply, 'referral-codes', { ...rg, filters }, rg, async (format) => {
+        const partners: Record<string, string> = {}
+        if (opts.referralPartners !== null) {
+          for (const [code, partner] of Object.entries(await opts.referralPartners())) {
+            if (typeof partner === 'string') partners[code.toLowerCase()] = partner
+          }
+        }
+        return buildReferralCodesQuery({ ...rg, filters, partners, format })
+      }, q.format)
+    })
+
+    r.get('/reports/tenant-usage', { schema: tenantUsageSchema }, async (req, reply) => {
+      const q = req.query
+      const rg = range(q)
+      const granularity: Granularity = q.granularity ?? 'day'
+      const filters = parseFilters(q)
+      const format = chooseFormat(q.format, req.headers.accept)
+      if (format === 'csv') return sendCsv(reply, 'tenant-usage', rg, buildTenantUsageCsvQueries({ ...rg, granularity, filters }))
+      const limit = q.limit ?? DEFAULT_TENANT_USAGE_LIMIT
+      const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor)
+      const [rows, first] = await Promise.all([tenantUsagePage(rg, granularity, filters, limit, after), dataFrom()])
+      const page = rows.slice(0, limit)
+      const last = page[page.length - 1]
+      const nextCursor = rows.length > limit && last !== undefined
+        ? encodeCursor({ period_start: String(last.period_start), tenant_id: String(last.tenant_id) })
+        : null
+      const echo = { ...rg, granularity, filters, limit, format, ...(q.cursor !== undefined ? { cursor: q.cursor } : {}) }
+      return reply.type('application/json; charset=utf-8').send({ meta: meta('tenant-usage', echo, first), next_cursor: nextCursor, data: page })
+    })
+
+    /**
+     * One JSON page: reads the range in windows of 1, 2, 4… periods from the cursor on, until
+     * `limit + 1` rows are in, so a page never aggregates more of the range than it needs.
+     */
+    async function tenantUsagePage (rg: { from: string, to: string }, granularity: Granularity, filters: ReturnType<typeof parseFilters>, limit: number, after: TenantUsageCursor | undefined) {
+      const rows: Array<Record<string, unknown>> = []
+      let start = periodStart(after === undefined ? rg.from : (after.period_start > rg.from ? after.period_start : rg.from), granularity)
+      let span = 1
+      while (rows.length <= limit && start < rg.to) {
+        let end = start
+        for (let i = 0; i < span; i++) end = nextPeriod(end, granularity)
+        const window = { from: start < rg.from ? rg.from : start, to: end > rg.to ? rg.to : end }
+        rows.push(...await rowsOf(buildTenantUsageQuery({
+          ...rg, granularity, filters, window, limit: limit - rows.length, ...(after !== undefined ? { after } : {})
+        })))
+        start = end
+        span *= 2
+      }
+      return rows
+    }
+  }, options.prefix !== undefined ? { prefix: options.prefix } : {})
+}
+
+/** The reports plugin (fastify-plugin wrapped; its routes and auth live in their own scope). */
+export default fp(reportsPlugin, { fastify: '5.x', name: '@frameworks/attribution-reports' })
+export { reportsPlugin }
