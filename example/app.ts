@@ -10,6 +10,18 @@ import type { GatewayConfig } from '../src/config.ts'
 import { problemErrorHandler } from '../src/errors.ts'
 import { operatorAuthHook } from '../src/routes/operator-auth.ts'
 import { openPostgres } from '../src/db/postgres.ts'
+import { openClickHouse } from '../src/clickhouse/client.ts'
+import { migrateClickHouse } from '../src/clickhouse/migrations.ts'
+import { seedDemoIfEmpty } from '../src/seed/index.ts'
+import { createRelay } from '../src/ingest/relay.ts'
+import { ingestRoutes } from '../src/ingest/ingest-routes.ts'
+import { attributionCapturePlugin } from '../src/plugin/index.ts'
+import { referralCodeRoutes } from '../src/routes/referral-codes.ts'
+import { tenantAttributionRoutes } from '../src/routes/tenant-attribution.ts'
+import reportsPlugin from '../src/routes/reports/index.ts'
+import { migrateToLatest } from '../src/store/migrations.ts'
+import { signupRoutesPlugin } from './signup/index.ts'
+import { migrateExample, type ExampleDatabase } from './signup/example.repository.ts'
 
 export interface BuildOptions {
   logger?: FastifyServerOptions['logger']
@@ -24,23 +36,89 @@ export async function buildGateway (config: Readonly<GatewayConfig>, options: Bu
   app.setErrorHandler(problemErrorHandler)
 
   // ── Postgres (issue 3: migrations at start) ─────────────────────────────────
-  const postgres = await openPostgres({
+  const postgres = await openPostgres<ExampleDatabase>({
     ...(config.databaseUrl !== undefined ? { url: config.databaseUrl } : { dataDir: join(config.dataDir, 'pglite') }),
     schema: config.pgSchema
   })
   app.addHook('onClose', async () => { await postgres.close() })
+  // The package's tables, then the example's own (tenants, users, …) with their own record.
+  for (const migrate of [migrateToLatest, migrateExample]) {
+    const result = await migrate(postgres.db, { schema: config.pgSchema })
+    if (result.error !== undefined) {
+      await postgres.close()
+      throw result.error
+    }
+  }
 
   // ── ClickHouse (issue 4) ────────────────────────────────────────────────────
+  // A server from CLICKHOUSE_URL, else chDB in DATA_DIR. The relay starts once the app is
+  // ready and is drained before ClickHouse and Postgres close (onClose hooks run last-in,
+  // first-out, so this one runs before the Postgres one above). Later sections use
+  // `clickhouse` (e.g. the reports plugin) and `relay` (operator routes).
+  const clickhouse = await openClickHouse(config.clickhouseUrl !== undefined
+    ? { url: config.clickhouseUrl }
+    : { dataDir: join(config.dataDir, 'chdb') })
+  const clickhouseMigrated = await migrateClickHouse(clickhouse.client)
+  if (clickhouseMigrated.error !== undefined) {
+    await clickhouse.close()
+    await postgres.close()
+    throw clickhouseMigrated.error
+  }
+  const relay = createRelay({ db: postgres.db, clickhouse: clickhouse.client, logger: app.log.child({ module: 'relay' }) })
+  app.addHook('onReady', async () => { relay.start() })
+  app.addHook('onClose', async () => {
+    await relay.drain()
+    await clickhouse.close()
+  })
+
+  // ── Demo data (issue 5) ─────────────────────────────────────────────────────
+  // On first start (no acquisition events, no rollup rows) an embedded chDB gets a small
+  // deterministic data set (300 tenants × 120 days ending today), so a curl of the reports
+  // shows real numbers. SEED_DEMO=0 turns it off, SEED_DEMO=1 also seeds an empty server.
+  // Demo data is never worth a failed start: an error is logged and the gateway goes on.
+  try {
+    const seeded = await seedDemoIfEmpty(clickhouse, { mode: config.seedDemo ?? 'auto' })
+    if (seeded.summary !== undefined) {
+      app.log.info({ rows: seeded.summary.rows, elapsedMs: Math.round(seeded.summary.elapsedMs) }, 'seeded demo data')
+    }
+  } catch (err) {
+    app.log.warn({ err }, 'demo data not seeded')
+  }
 
   // ── Capture plugin on public routes (issue 2) ───────────────────────────────
+  // Registered before the public routes so it sees them; the cookie is Secure unless the
+  // public site is plain-HTTP development, and the public host counts as our own.
+  await app.register(attributionCapturePlugin, {
+    secrets: config.cookieSecrets,
+    publicBaseUrl: config.publicBaseUrl,
+    secure: new URL(config.publicBaseUrl).protocol === 'https:'
+  })
 
   // ── Signup paths (issue 3) ──────────────────────────────────────────────────
+  await app.register(signupRoutesPlugin, {
+    db: postgres.db,
+    publicBaseUrl: config.publicBaseUrl,
+    apiKeys: config.apiKeys
+  })
 
   // ── Operator-only scope: referral codes (3), ingest (4), reports (5) ────────
   await app.register(async function operatorScope (scope) {
     scope.addHook('onRequest', operatorAuthHook({ operatorTokens: config.operatorTokens }))
+    await scope.register(referralCodeRoutes, { db: postgres.db })
+    await scope.register(tenantAttributionRoutes, { db: postgres.db })
+    await scope.register(ingestRoutes, { db: postgres.db, relay })
+    // Reports (issue 5): the plugin checks the operator tokens itself too, so it could sit
+    // anywhere; partner names of referral codes come from Postgres, once per report.
+    await scope.register(reportsPlugin, {
+      clickhouse,
+      operatorTokens: config.operatorTokens,
+      referralPartners: async () => {
+        const rows = await postgres.db.selectFrom('referral_codes').select(['code', 'partner_name']).where('partner_name', 'is not', null).execute()
+        return Object.fromEntries(rows.map((r) => [r.code, r.partner_name ?? '']))
+      }
+    })
   })
 
-  app.get('/healthz', async () => ({ ok: true }))
+  app.get('/healthz', { config: { attribution: false } }, async () => ({ ok: true }))
   return app
 }

@@ -1,0 +1,88 @@
+import { test } from 'tap'
+import fc from 'fast-check'
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
+import { checkLogin, createChallenge, siweSite } from '../../example/signup/siwe.ts'
+import { decodePaymentHeader, offlineX402Verifier, type X402Terms } from '../../example/signup/x402.ts'
+import { apiKeyMatcher } from '../../example/signup/api-key.ts'
+import { hashPassword, verifyPassword } from '../../example/signup/password.ts'
+
+const site = siweSite('https://app.example.com/')
+const terms: X402Terms = {
+  payTo: '0x000000000000000000000000000000000000dEaD', amount: '10000', maxTimeoutSeconds: 300,
+  resource: 'https://app.example.com/x402/provision', description: 'test'
+}
+const hex = (n: number) => fc.string({ unit: fc.constantFrom(...'0123456789abcdefABCDEF'), minLength: n, maxLength: n }).map((s) => '0x' + s)
+
+test('any payment header decodes to a verdict and the offline verifier never throws', async () => {
+  const verify = offlineX402Verifier()
+  const authorization = fc.record({
+    from: fc.oneof(hex(40), fc.string()), to: fc.oneof(hex(40), fc.constant(terms.payTo)),
+    value: fc.oneof(fc.bigInt({ min: 0n, max: 2n ** 300n }).map(String), fc.string()),
+    validAfter: fc.oneof(fc.nat().map(String), fc.string()), validBefore: fc.oneof(fc.nat().map(String), fc.string()),
+    nonce: fc.oneof(hex(64), fc.string())
+  }, { requiredKeys: [] })
+  const payload = fc.record({
+    x402Version: fc.constantFrom(1, 2, 3, '1'),
+    scheme: fc.constantFrom('exact', 'upto'),
+    network: fc.constantFrom('base', 'eip155:8453', 'ethereum'),
+    accepted: fc.record({ scheme: fc.constantFrom('exact'), network: fc.constantFrom('eip155:8453', 'base'), asset: fc.oneof(hex(40), fc.string()) }),
+    payload: fc.record({ signature: fc.oneof(hex(130), fc.string()), authorization })
+  }, { requiredKeys: [] })
+  await fc.assert(fc.asyncProperty(fc.oneof(payload.map((p) => Buffer.from(JSON.stringify(p)).toString('base64')), fc.string()), fc.constantFrom(1 as const, 2 as const), async (header, version) => {
+    const decoded = decodePaymentHeader(header, version)
+    if (decoded.ok) {
+      const verdict = await verify(decoded.payment, terms)
+      if (!verdict.valid && typeof verdict.reason !== 'string') throw new Error('a refusal names its reason')
+    } else if (typeof decoded.reason !== 'string') throw new Error('a decoding failure names its reason')
+  }), { numRuns: 300 })
+})
+
+test('any signed-message input gets a verdict from the SIWE check, never an exception', async () => {
+  const account = privateKeyToAccount(generatePrivateKey())
+  const challenge = createChallenge(site, account.address, 8453, new Date())
+  if (challenge === null) throw new Error('challenge')
+  const lines = challenge.message.split('\n')
+  await fc.assert(fc.asyncProperty(
+    fc.oneof(fc.string(), fc.array(fc.oneof(fc.constantFrom(...lines), fc.string()), { maxLength: 12 }).map((l) => l.join('\n'))),
+    fc.oneof(hex(130), fc.string()),
+    async (message, signature) => {
+      const verdict = await checkLogin(site, message, signature, new Date())
+      if (verdict.ok) throw new Error('a random message never signs in')
+    }
+  ), { numRuns: 300 })
+  const good = await checkLogin(site, challenge.message, await account.signMessage({ message: challenge.message }), new Date())
+  if (!good.ok) throw new Error(good.reason)
+})
+
+test('a signed challenge checks out on its site, only within its validity window', async (t) => {
+  const account = privateKeyToAccount(generatePrivateKey())
+  const issued = new Date('2026-11-24T12:00:00Z')
+  const challenge = createChallenge(site, account.address.toLowerCase(), 42161, issued)
+  t.ok(challenge)
+  const signature = await account.signMessage({ message: challenge!.message })
+  t.match(await checkLogin(site, challenge!.message, signature, new Date('2026-11-24T12:04:00Z')), { ok: true, address: account.address, chainId: 42161, method: 'wallet_arbitrum' })
+  t.match(await checkLogin(site, challenge!.message, signature, new Date('2026-11-24T12:06:00Z')), { ok: false })
+  t.match(await checkLogin(siweSite('https://other.example.com/'), challenge!.message, signature, new Date('2026-11-24T12:01:00Z')), { ok: false })
+  t.equal(createChallenge(site, account.address, 10, issued), null)
+  t.equal(createChallenge(site, '0x1234', 1, issued), null)
+})
+
+test('API keys match in constant time by index, and only as a bearer token', async (t) => {
+  const match = apiKeyMatcher(['first-key', 'second-key'])
+  t.equal(match('Bearer second-key'), 1)
+  t.equal(match('bearer first-key '), 0)
+  t.equal(match('Bearer third-key'), -1)
+  t.equal(match('second-key'), -1)
+  t.equal(match(undefined), -1)
+  t.equal(apiKeyMatcher([])('Bearer anything'), -1)
+})
+
+test('passwords hash with a fresh salt and verify only themselves', async (t) => {
+  const a = await hashPassword('correct horse battery')
+  const b = await hashPassword('correct horse battery')
+  t.not(a, b)
+  t.match(a, /^scrypt\$16384\$8\$1\$/)
+  t.equal(await verifyPassword('correct horse battery', a), true)
+  t.equal(await verifyPassword('correct horse batterz', a), false)
+  t.equal(await verifyPassword('x', 'md5$abc'), false)
+})
