@@ -12,6 +12,8 @@
  * Every round starts fresh server processes and alternates bare and plugin runs; the
  * figures are medians over rounds. Printed per
  * case: requests/s, p99 latency, server CPU µs per request, and plugin/bare ratios.
+ * A third server, bare Fastify with `@fastify/cookie` alone (`hook: false`), runs the
+ * ordinary case too: what its always-on `onSend` hook costs a request that sets no cookie.
  *
  * Options (env): BENCH_ROUNDS (default 3), BENCH_SECONDS (default 3), BENCH_CONNECTIONS (default 8).
  */
@@ -20,6 +22,7 @@ import { cpus, loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
 import Fastify from 'fastify'
+import fastifyCookie from '@fastify/cookie'
 import { attributionCapturePlugin } from '../src/plugin/index.ts'
 
 const SECRET = 'bench-secret-bench-secret-bench-secret-0001'
@@ -27,10 +30,14 @@ const BROWSER_UA = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/
 
 type Message = { type: 'cpu' } | { type: 'stop' }
 
-async function serve (kind: 'bare' | 'plugin'): Promise<void> {
+type Kind = 'bare' | 'plugin' | 'cookie'
+
+async function serve (kind: Kind): Promise<void> {
   const app = Fastify({ logger: false })
   if (kind === 'plugin') {
     await app.register(attributionCapturePlugin, { secrets: [SECRET], publicBaseUrl: 'http://localhost/' })
+  } else if (kind === 'cookie') {
+    await app.register(fastifyCookie, { secret: [SECRET], hook: false })
   }
   app.get('/api/items', async () => ({ items: [1, 2, 3] }))
   app.get('/pricing', async () => ({ page: 'pricing' }))
@@ -48,11 +55,11 @@ async function serve (kind: 'bare' | 'plugin'): Promise<void> {
   process.send!({ type: 'ready', address })
 }
 
-interface Server { kind: 'bare' | 'plugin', child: ChildProcess, address: string }
+interface Server { kind: Kind, child: ChildProcess, address: string }
 
 const children = new Set<ChildProcess>()
 
-function startServer (kind: 'bare' | 'plugin'): Promise<Server> {
+function startServer (kind: Kind): Promise<Server> {
   const child = fork(fileURLToPath(import.meta.url), ['--server', kind], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
   children.add(child)
   child.once('exit', () => children.delete(child))
@@ -101,12 +108,12 @@ async function main (): Promise<void> {
   const loadBefore = loadavg()[0]!.toFixed(1)
   let cookie = ''
   let cases: Case[] = []
-  const results = new Map<string, { bare: Figures[], plugin: Figures[] }>()
+  const results = new Map<string, { bare: Figures[], plugin: Figures[], cookie: Figures[] }>()
 
   // Each round starts fresh server processes, so a process that the scheduler happens to
   // treat badly skews one round, not all of them.
   for (let round = 0; round < rounds; round++) {
-    const [bare, plugin] = await Promise.all([startServer('bare'), startServer('plugin')])
+    const [bare, plugin, cookieOnly] = await Promise.all([startServer('bare'), startServer('plugin'), startServer('cookie')])
     if (cookie === '') {
       // A returning visitor's cookie, as the plugin issued it on a first visit.
       const landing = await fetch(plugin.address + '/pricing?utm_source=google&utm_medium=organic', {
@@ -119,15 +126,17 @@ async function main (): Promise<void> {
         { name: 'first touch (campaign URL, new visitor)', path: '/pricing?utm_source=newsletter&utm_medium=email&utm_campaign=launch', headers: { 'user-agent': BROWSER_UA, accept: 'text/html', 'sec-fetch-mode': 'navigate' }, target: 0.75 },
         { name: 'returning visitor from a new campaign', path: '/pricing?utm_source=twitter&utm_medium=paid_social&utm_campaign=spring', headers: { 'user-agent': BROWSER_UA, accept: 'text/html', 'sec-fetch-mode': 'navigate', cookie }, target: 0.75 }
       ]
-      for (const c of cases) results.set(c.name, { bare: [], plugin: [] })
+      for (const c of cases) results.set(c.name, { bare: [], plugin: [], cookie: [] })
     }
     // Warm-up: JIT and the user-agent cache, both servers, every case.
     for (const c of cases) for (const s of [bare, plugin]) await run(s, c, 1, connections)
+    await run(cookieOnly, cases[0]!, 1, connections)
     for (const c of cases) {
       const order = round % 2 === 0 ? [bare, plugin] : [plugin, bare]
+      if (c === cases[0]) order.splice(1, 0, cookieOnly)
       for (const s of order) results.get(c.name)![s.kind].push(await run(s, c, seconds, connections))
     }
-    await Promise.all([stopServer(bare), stopServer(plugin)])
+    await Promise.all([stopServer(bare), stopServer(plugin), stopServer(cookieOnly)])
   }
 
   console.log(`capture plugin vs bare Fastify — ${rounds} rounds × ${seconds} s, ${connections} connections, medians (Node ${process.version}, ${cpus().length} CPUs, load average ${loadBefore} → ${loadavg()[0]!.toFixed(1)})`)
@@ -140,6 +149,12 @@ async function main (): Promise<void> {
     const p = { rps: median(r.plugin.map((f) => f.rps)), p99: median(r.plugin.map((f) => f.p99)), cpu: median(r.plugin.map((f) => f.cpuPerRequest)) }
     console.log(`| ${c.name} | ${b.rps.toFixed(0)} | ${p.rps.toFixed(0)} | ${(p.rps / b.rps).toFixed(2)} | ${b.p99} | ${p.p99} | ${b.cpu.toFixed(1)} | ${p.cpu.toFixed(1)} | ${(b.cpu / p.cpu).toFixed(2)} | ≥ ${c.target} |`)
   }
+  const ordinary = results.get(cases[0]!.name)!
+  const cookieRps = median(ordinary.cookie.map((f, i) => f.rps / ordinary.bare[i]!.rps))
+  const cookieCpu = median(ordinary.cookie.map((f) => f.cpuPerRequest))
+  console.log('')
+  console.log(`@fastify/cookie alone (hook: false, its onSend hook only) on the ordinary request: ${median(ordinary.cookie.map((f) => f.rps)).toFixed(0)} req/s, ` +
+    `median per-round ratio to bare ${cookieRps.toFixed(2)}, CPU ${cookieCpu.toFixed(1)} µs/req (bare ${median(ordinary.bare.map((f) => f.cpuPerRequest)).toFixed(1)})`)
   console.log('')
   console.log('per-round ratios, req/s and CPU (plugin/bare): ' + cases.map((c) => {
     const r = results.get(c.name)!
@@ -148,7 +163,7 @@ async function main (): Promise<void> {
 }
 
 if (process.argv[2] === '--server') {
-  await serve(process.argv[3] === 'plugin' ? 'plugin' : 'bare')
+  await serve(process.argv[3] === 'plugin' || process.argv[3] === 'cookie' ? process.argv[3] : 'bare')
 } else {
   try {
     await main()

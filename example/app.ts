@@ -15,7 +15,7 @@ import { migrateClickHouse } from '../src/clickhouse/migrations.ts'
 import { seedDemoIfEmpty } from '../src/seed/index.ts'
 import { createRelay } from '../src/ingest/relay.ts'
 import { ingestRoutes } from '../src/ingest/ingest-routes.ts'
-import { attributionCapturePlugin } from '../src/plugin/index.ts'
+import { attributionCapturePlugin, skipAttribution } from '../src/plugin/index.ts'
 import { referralCodeRoutes } from '../src/routes/referral-codes.ts'
 import { tenantAttributionRoutes } from '../src/routes/tenant-attribution.ts'
 import reportsPlugin from '../src/routes/reports/index.ts'
@@ -103,6 +103,8 @@ export async function buildGateway (config: Readonly<GatewayConfig>, options: Bu
 
   // ── Operator-only scope: referral codes (3), ingest (4), reports (5) ────────
   await app.register(async function operatorScope (scope) {
+    // Operator calls are not visits: `?utm_source=…` filters a report here (issue 2).
+    scope.addHook('onRoute', skipAttribution)
     scope.addHook('onRequest', operatorAuthHook({ operatorTokens: config.operatorTokens }))
     await scope.register(referralCodeRoutes, { db: postgres.db })
     await scope.register(tenantAttributionRoutes, { db: postgres.db })

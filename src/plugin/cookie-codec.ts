@@ -1,13 +1,13 @@
 /**
- * The attribution cookie: a versioned, compact payload carrying its issue time, signed in
- * `@fastify/cookie`'s format (`<value>.<base64 HMAC-SHA256 without padding>`), with
- * rotating secrets: the newest signs, every secret verifies, and a cookie verified by an
- * older one is flagged for re-signing.
+ * The attribution cookie's value: a versioned, compact payload carrying its issue time, and
+ * its verification (through `@fastify/cookie`'s `unsignCookie`, rotating secrets) and expiry.
+ * Signing and writing are `@fastify/cookie`'s (`reply.setCookie(…, { signed: true })`); this
+ * module never touches crypto.
  *
  * Why not JSON + base64: two touches with their URLs must fit in 1 KB on the wire, and a
- * pipe-separated list of percent-encoded fields is about half the size. Layout (v1):
+ * pipe-separated list of fields is about half the size. Layout (v2):
  *
- *     1|<issued-at>|<first touch: 11 fields>[|<last touch: 11 fields>]
+ *     2|<issued-at>|<first touch: 11 fields>[|<last touch: 11 fields>]
  *
  * Times are Unix seconds in base 36; a touch is `at, utm_source, utm_medium, utm_campaign,
  * utm_content, utm_term, click_id_type, referral_code, http_referer, landing_page,
@@ -15,20 +15,22 @@
  * = null; the last touch is omitted when it equals the first. When the cookie would exceed
  * its byte budget, the longest fields are shortened until it fits.
  *
- * Why so careful about cost: a returning visitor from a new campaign needs a verify and a
- * sign on the request path. The HMAC is computed with two one-shot `crypto.hash` calls
- * over precomputed pads (the HMAC construction itself, same output as `createHmac`, about
- * twice as fast for short values), and a verified cookie keeps its first touch as the raw
- * encoded segment, decoded only when someone reads it.
+ * The alphabet never expands on the wire: `@fastify/cookie` (through `cookie` 2) URI-encodes
+ * a whole value as soon as it holds one character outside the cookie octets or a `%`, which
+ * would triple every `|`, `/` and `:`. So a field keeps every printable ASCII character except
+ * space, `"`, `%`, `*`, `,`, `;`, `\` and `|`; those and non-ASCII characters are written as
+ * their UTF-8 bytes `*XX` (percent-encoding with `*` for `%`). URLs stay readable and short,
+ * and the signature (`.` + 43 base64 characters) is sent as is too.
+ *
+ * A verified cookie keeps its first touch as the raw encoded segment, decoded only when
+ * someone reads it, and reused as is when only the last touch changes.
  */
-import { createHmac, hash } from 'node:crypto'
-import { Signer } from '@fastify/cookie'
 import { CHANNEL_GROUPS, type ChannelGroup, type Touch } from '../contracts.ts'
 import { CLICK_ID_PARAMS } from './params.ts'
 import { truncateCodePoints } from './sanitize.ts'
 import { isoOfSecond, type TouchState } from './touch.ts'
 
-export const COOKIE_PAYLOAD_VERSION = '1'
+export const COOKIE_PAYLOAD_VERSION = '2'
 /** Characters the signature adds: `.` + 43 base64 characters of an HMAC-SHA256. */
 export const SIGNATURE_LENGTH = 44
 
@@ -38,9 +40,18 @@ type StringField = typeof STRING_FIELDS[number]
 const GROUP_INDEX = new Map<string, number>(CHANNEL_GROUPS.map((g, i) => [g, i]))
 const CLICK_IDS = new Set<string>(CLICK_ID_PARAMS)
 
-// Characters encodeURIComponent leaves alone: such values (most campaign values) are kept as is.
-const URI_SAFE = /^[A-Za-z0-9\-_.!~*'()]*$/
-const enc = (value: string | null): string => value === null ? '' : URI_SAFE.test(value) ? value : encodeURIComponent(value)
+// Characters a field keeps as they are: printable ASCII but space " % * , ; \ |.
+const RAW = /^[!#$&'()+\-./0-9:<=>?@A-Z[\]^_`a-z{}~]*$/
+const NOT_RAW = /[^!#$&'()+\-./0-9:<=>?@A-Z[\]^_`a-z{}~]/gu
+const escapeChar = (c: string): string => {
+  if (c === '*') return '*2A'
+  try { return encodeURIComponent(c).replaceAll('%', '*') } catch { return '*EF*BF*BD' }
+}
+/** Encodes one field value (null → empty). */
+export const encodeField = (value: string | null): string => value === null ? '' : RAW.test(value) ? value : value.replace(NOT_RAW, escapeChar)
+/** Decodes one field value; throws URIError on a malformed escape. */
+const decodeField = (raw: string): string => raw.includes('*') ? decodeURIComponent(raw.replaceAll('*', '%')) : raw
+const enc = encodeField
 
 /** Unix second of a touch's ISO time. */
 export const secondOf = (iso: string): number => Math.floor(Date.parse(iso) / 1000)
@@ -120,7 +131,7 @@ export function decodeTouch (fields: readonly string[], offset: number): Touch |
   try {
     for (let i = 0; i < STRING_FIELDS.length; i++) {
       const raw = fields[offset + 1 + i]!
-      if (raw !== '') touch[STRING_FIELDS[i]!] = decodeURIComponent(raw)
+      if (raw !== '') touch[STRING_FIELDS[i]!] = decodeField(raw)
     }
   } catch {
     return null
@@ -196,63 +207,11 @@ export function decodePayload (payload: string, renew = false): StoredCookie | n
   return new StoredCookie(issued * 1000, firstAt * 1000, renew, payload.slice(firstStart, lastStart - 1), lastSegment)
 }
 
-/** Signs and verifies values in `@fastify/cookie`'s signed-cookie format. */
-export interface ValueSigner {
-  sign: (value: string) => string
-  unsign: (signed: string) => { valid: boolean, renew: boolean, value: string | null }
-}
-
-const BLOCK = 64
-/** HMAC-SHA256 over precomputed pads with one-shot hashes; null when the secret does not suit (non-ASCII or > 64 bytes). */
-function padHmac (secret: string): ((value: string) => string) | null {
-  // eslint-disable-next-line no-control-regex
-  if (secret.length > BLOCK || !/^[\x00-\x7f]*$/.test(secret)) return null
-  const key = Buffer.alloc(BLOCK)
-  key.write(secret, 'latin1')
-  const inner = Buffer.alloc(BLOCK)
-  const outer = Buffer.alloc(BLOCK + 32)
-  for (let i = 0; i < BLOCK; i++) { inner[i] = key[i]! ^ 0x36; outer[i] = key[i]! ^ 0x5c }
-  // ASCII ^ 0x36 stays ASCII, so the inner pad is a string whose UTF-8 bytes are the pad.
-  const innerPad = inner.toString('latin1')
-  if (typeof hash !== 'function') {
-    return (value) => createHmac('sha256', secret).update(value).digest('base64').slice(0, -1)
-  }
-  // A 32-byte digest in base64 always ends in exactly one '=': cut it as @fastify/cookie does.
-  return (value) => {
-    outer.write(hash('sha256', innerPad + value, 'binary'), BLOCK, 32, 'latin1')
-    return hash('sha256', outer, 'base64').slice(0, -1)
-  }
-}
-
-/** Constant-time comparison of two strings of equal length. */
-function sameString (a: string, b: string): boolean {
-  if (a.length !== b.length) return false
-  let diff = 0
-  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i)
-  return diff === 0
-}
-
-/**
- * A signer with rotating secrets (newest first), output-compatible with `@fastify/cookie`'s
- * `Signer`; secrets the fast path cannot take use that `Signer` itself.
- */
-export function createValueSigner (secrets: readonly string[]): ValueSigner {
-  const macs = secrets.map(padHmac)
-  if (macs.some((m) => m === null)) return new Signer([...secrets], 'sha256')
-  const fns = macs as Array<(value: string) => string>
-  return {
-    sign: (value) => value + '.' + fns[0]!(value),
-    unsign (signed) {
-      const dot = signed.lastIndexOf('.')
-      if (dot < 0 || signed.length - dot - 1 !== SIGNATURE_LENGTH - 1) return { valid: false, renew: false, value: null }
-      const value = signed.slice(0, dot)
-      const mac = signed.slice(dot + 1)
-      for (let i = 0; i < fns.length; i++) {
-        if (sameString(fns[i]!(value), mac)) return { valid: true, renew: i > 0, value }
-      }
-      return { valid: false, renew: false, value: null }
-    }
-  }
+/** What `@fastify/cookie`'s `unsignCookie` answers. */
+export interface UnsignResult {
+  valid: boolean
+  renew: boolean
+  value: string | null
 }
 
 /** The verdict on a cookie value. */
@@ -260,30 +219,29 @@ export type CookieVerdict =
   | { status: 'valid', cookie: StoredCookie }
   | { status: 'invalid' | 'expired' }
 
-/** Signs payloads and verifies, decodes and expires cookie values. */
-export interface CookieCodec {
-  sign: (payload: string) => string
-  read: (value: string, nowMs: number) => CookieVerdict
-}
+/** Verifies, decodes and expires cookie values. */
+export type CookieReader = (value: string, nowMs: number) => CookieVerdict
 
+/** Longest cookie value read at all (browsers keep 4096 bytes a cookie). */
+export const MAX_COOKIE_VALUE = 4096
 /** Allowed clock skew for an issue time in the future. */
 const FUTURE_SKEW_MS = 5 * 60_000
 
-/** Creates the codec for `secrets` (newest first) and a lifetime of `maxAgeMs` from the first touch. */
-export function createCookieCodec (secrets: readonly string[], maxAgeMs: number): CookieCodec {
-  const signer = createValueSigner(secrets)
-  return {
-    sign: (payload) => signer.sign(payload),
-    read (value, nowMs) {
-      if (value.length > 4096) return { status: 'invalid' }
-      const verified = signer.unsign(value)
-      if (!verified.valid || verified.value === null) return { status: 'invalid' }
-      const cookie = decodePayload(verified.value, verified.renew)
-      if (cookie === null) return { status: 'invalid' }
-      if (cookie.issuedAtMs > nowMs + FUTURE_SKEW_MS) return { status: 'invalid' }
-      if (nowMs - cookie.issuedAtMs > maxAgeMs || nowMs - cookie.firstAtMs > maxAgeMs) return { status: 'expired' }
-      return { status: 'valid', cookie }
-    }
+/**
+ * A reader of cookie values signed by `@fastify/cookie`: `unsign` is its `unsignCookie`
+ * (every secret verifies; `renew` flags an older one), `maxAgeMs` the lifetime counted from
+ * the first touch and from the issue time.
+ */
+export function createCookieReader (unsign: (signed: string) => UnsignResult, maxAgeMs: number): CookieReader {
+  return function read (value, nowMs) {
+    if (value.length > MAX_COOKIE_VALUE || !value.startsWith(COOKIE_PAYLOAD_VERSION + '|')) return { status: 'invalid' }
+    const verified = unsign(value)
+    if (!verified.valid || verified.value === null) return { status: 'invalid' }
+    const cookie = decodePayload(verified.value, verified.renew)
+    if (cookie === null) return { status: 'invalid' }
+    if (cookie.issuedAtMs > nowMs + FUTURE_SKEW_MS) return { status: 'invalid' }
+    if (nowMs - cookie.issuedAtMs > maxAgeMs || nowMs - cookie.firstAtMs > maxAgeMs) return { status: 'expired' }
+    return { status: 'valid', cookie }
   }
 }
 
@@ -305,31 +263,4 @@ export function encodeFresh (touch: Touch, second: number, issuedAtMs: number): 
   let out = COOKIE_PAYLOAD_VERSION + '|' + s36 + '|' + s36
   for (const f of STRING_FIELDS) out += '|' + enc(touch[f])
   return out + '|' + (GROUP_INDEX.get(touch.channel_group) ?? 0).toString(36)
-}
-
-/** The values of cookie `name` in a Cookie header, in order (no decoding). */
-export function cookieValues (header: string | undefined, name: string): string[] {
-  if (header === undefined) return []
-  // The common case: our cookie alone.
-  if (header.startsWith(name + '=') && !header.includes(';')) {
-    const value = header.slice(name.length + 1).trim()
-    return [value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value]
-  }
-  const out: string[] = []
-  const needle = name + '='
-  let from = 0
-  while (from < header.length) {
-    const at = header.indexOf(needle, from)
-    if (at === -1) break
-    const before = at === 0 ? ';' : header[at - 1]
-    let end = header.indexOf(';', at)
-    if (end === -1) end = header.length
-    if (before === ';' || before === ' ' || before === '\t') {
-      let value = header.slice(at + needle.length, end).trim()
-      if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1)
-      out.push(value)
-    }
-    from = end + 1
-  }
-  return out
 }

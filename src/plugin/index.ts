@@ -8,20 +8,23 @@
  * set. `request.attribution` and `request.signupAttribution()` read the cookie lazily when a
  * handler asks.
  *
- * The cookie is signed with `@fastify/cookie`'s signer (rotating secrets) and written as
- * one Set-Cookie header; the plugin does not need `@fastify/cookie` registered and works
- * beside it (Set-Cookie headers are appended, never replaced).
+ * Cookies are `@fastify/cookie`'s: the plugin registers it (`secret: [newest, ...older]`,
+ * `hook: false`, so no request pays for parsing it does not need) unless the gateway did so
+ * first with the same secrets; it parses the Cookie header with `parseCookie` only where it
+ * reads the attribution cookie, verifies with `unsignCookie` (an older secret → re-signed
+ * with the newest) and writes with `reply.setCookie(…, { signed: true })`.
  *
  * Routes (in an encapsulated child, with the problem+json error handler): `POST
  * /attribution/touch` (SPA landing beacon) and `GET /r/:code` (referral link).
  */
 import fp from 'fastify-plugin'
+import fastifyCookie, { sign, type CookieSerializeOptions } from '@fastify/cookie'
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler, RouteOptions } from 'fastify'
 import type { AttributionSnapshot, SignupAttribution, Touch } from '../contracts.ts'
 import { ERR_BAD_REQUEST, ERR_INVALID_OPTION, problemErrorHandler, sendProblem } from '../errors.ts'
 import { createClientClassifier, type ClientClass } from './client-kind.ts'
 import {
-  cookieValues, createCookieCodec, encodeFresh, encodeRenewed, encodeReturn, encodeWithin, SIGNATURE_LENGTH, type StoredCookie
+  createCookieReader, encodeFresh, encodeRenewed, encodeReturn, encodeWithin, SIGNATURE_LENGTH, type StoredCookie
 } from './cookie-codec.ts'
 import { normalizeOptions, pathInside, type AttributionCaptureOptions, type CaptureSettings } from './options.ts'
 import { createParamReader, signalParamNames, type CampaignParams } from './params.ts'
@@ -103,18 +106,47 @@ const NO_PARAMS: CampaignParams = Object.freeze({
   click_id_type: null, referral_code: null, extra: []
 }) as CampaignParams
 
+/**
+ * Registers `@fastify/cookie` with the plugin's secrets and without its parsing hook, or,
+ * when the gateway registered it already, checks that it signs with the newest of these
+ * secrets and verifies the older ones.
+ */
+async function useFastifyCookie (fastify: FastifyInstance, secrets: readonly string[]): Promise<'registered' | 'shared'> {
+  if (!fastify.hasPlugin('@fastify/cookie')) {
+    await fastify.register(fastifyCookie, { secret: [...secrets], hook: false })
+    return 'registered'
+  }
+  if (!fastify.hasDecorator('unsignCookie')) {
+    throw new ERR_INVALID_OPTION('secrets', '@fastify/cookie is registered without a secret: register it with secret: [newest, ...older] (the same secrets), or let this plugin register it')
+  }
+  const probe = 'fw-attr-secret-probe'
+  const same = fastify.signCookie(probe) === sign(probe, secrets[0]!) && secrets.every((s) => fastify.unsignCookie(sign(probe, s)).valid)
+  if (!same) throw new ERR_INVALID_OPTION('secrets', '@fastify/cookie is registered with other secrets: pass it the same secrets, newest first')
+  return 'shared'
+}
+
 async function attributionCapture (fastify: FastifyInstance, options: AttributionCaptureOptions): Promise<void> {
   const settings: CaptureSettings = normalizeOptions(options)
-  const codec = createCookieCodec(settings.secrets, settings.maxAgeSeconds * 1000)
+  const cookiePlugin = await useFastifyCookie(fastify, settings.secrets)
+  const readCookie = createCookieReader((value) => fastify.unsignCookie(value), settings.maxAgeSeconds * 1000)
   const classifier = createClientClassifier(settings.userAgentCacheSize)
   const signalNames = signalParamNames(settings)
   const readCampaignParams = createParamReader(settings)
   const maxAgeMs = settings.maxAgeSeconds * 1000
-  const cookieAttributes = (settings.cookieDomain !== null ? `; Domain=${settings.cookieDomain}` : '') +
-    `; Path=${settings.cookiePath}; HttpOnly` + (settings.secure ? '; Secure' : '') + '; SameSite=Lax'
-  // Budget of the payload: everything else on the Set-Cookie line, with the longest Max-Age.
+  // The attributes of the cookie (Max-Age is added per request). `@fastify/cookie` copies
+  // them a few times per `setCookie`, so only what is set is listed; when the gateway
+  // registered `@fastify/cookie` itself, the attributes its `parseOptions` could add to the
+  // line are cleared. The payload's alphabet is sent as is (see cookie-codec.ts).
+  const cookieOptions: CookieSerializeOptions & { signed: true } = { signed: true, httpOnly: true, sameSite: 'lax', path: settings.cookiePath }
+  if (settings.secure) cookieOptions.secure = true
+  if (settings.cookieDomain !== null) cookieOptions.domain = settings.cookieDomain
+  if (cookiePlugin === 'shared') Object.assign(cookieOptions, { secure: settings.secure, domain: settings.cookieDomain ?? undefined, expires: undefined, partitioned: undefined, priority: undefined, encode: undefined })
+  Object.freeze(cookieOptions)
+  // Budget of the payload: everything else on the final Set-Cookie line, with the longest Max-Age
+  // (`name=<payload>.<signature>; Max-Age=…; Domain=…; Path=…; HttpOnly; Secure; SameSite=Lax`).
   const payloadBudget = settings.maxCookieBytes - settings.cookieName.length - 1 - SIGNATURE_LENGTH -
-    `; Max-Age=${settings.maxAgeSeconds}`.length - cookieAttributes.length
+    `; Max-Age=${settings.maxAgeSeconds}`.length - (settings.cookieDomain !== null ? `; Domain=${settings.cookieDomain}`.length : 0) -
+    `; Path=${settings.cookiePath}; HttpOnly`.length - (settings.secure ? '; Secure'.length : 0) - '; SameSite=Lax'.length
 
   function captureOf (request: FastifyRequest): RequestCapture {
     const r = request as CaptureRequest
@@ -159,17 +191,23 @@ async function attributionCapture (fastify: FastifyInstance, options: Attributio
     return c.touch
   }
 
+  /** The attribution cookie's value: from `request.cookies` where something parsed them, else parsed here. */
+  function cookieValueOf (request: FastifyRequest): string | undefined {
+    const parsed = request.cookies as FastifyRequest['cookies'] | null
+    if (parsed !== null && parsed !== undefined) return parsed[settings.cookieName]
+    const header = request.headers.cookie
+    if (typeof header !== 'string' || !header.includes(settings.cookieName)) return undefined
+    return fastify.parseCookie(header)[settings.cookieName]
+  }
+
   function storedOf (request: FastifyRequest): StoredCookie | null {
     const c = captureOf(request)
     if (c.stored !== undefined) return c.stored
     c.stored = null
-    const header = request.headers.cookie
-    if (typeof header === 'string' && header.includes(settings.cookieName)) {
-      const now = settings.now()
-      for (const value of cookieValues(header, settings.cookieName)) {
-        const verdict = codec.read(value, now)
-        if (verdict.status === 'valid') { c.stored = verdict.cookie; break }
-      }
+    const value = cookieValueOf(request)
+    if (value !== undefined) {
+      const verdict = readCookie(value, settings.now())
+      if (verdict.status === 'valid') c.stored = verdict.cookie
     }
     return c.stored
   }
@@ -231,7 +269,7 @@ async function attributionCapture (fastify: FastifyInstance, options: Attributio
     }
     const firstAt = stored?.firstAtMs ?? second * 1000
     const maxAge = Math.min(settings.maxAgeSeconds, Math.max(1, Math.ceil((firstAt + maxAgeMs - now) / 1000)))
-    void reply.header('set-cookie', `${settings.cookieName}=${codec.sign(payload)}; Max-Age=${maxAge}${cookieAttributes}`)
+    void reply.setCookie(settings.cookieName, payload, { ...cookieOptions, maxAge })
   }
 
   function hasSignalParam (query: unknown): boolean {

@@ -36,7 +36,11 @@ export const DEFAULT_EXCLUDED_REFERRERS: readonly string[] = Object.freeze([
 
 /** Options of `@frameworks/attribution-capture`. */
 export interface AttributionCaptureOptions {
-  /** Cookie signing secrets, newest first; each at least 32 characters. Required. */
+  /**
+   * Cookie signing secrets, newest first; each at least 32 characters. Required. They become
+   * `@fastify/cookie`'s `secret` (the plugin registers it unless the gateway did, with these
+   * same secrets): the newest signs, all verify.
+   */
   secrets: string | readonly string[]
   /**
    * The public site (absolute http(s) URL). Referral links redirect only inside it, its

@@ -1,9 +1,10 @@
 import { test } from 'tap'
-import { sign } from '@fastify/cookie'
+import Fastify from 'fastify'
+import fastifyCookie, { sign } from '@fastify/cookie'
 import type { AttributionSnapshot, SignupAttribution } from '../../src/contracts.ts'
 import { encodePayload } from '../../src/plugin/cookie-codec.ts'
 import { buildTouch } from '../../src/plugin/touch.ts'
-import { skipAttribution } from '../../src/plugin/index.ts'
+import { attributionCapturePlugin, skipAttribution } from '../../src/plugin/index.ts'
 import { buildApp, cookiePair, NAVIGATE, OLD_SECRET, OTHER_SECRET, SECRET, UA } from './fixtures.ts'
 
 const DAY = 24 * 3600 * 1000
@@ -77,6 +78,45 @@ test('an ordinary API request with a valid cookie gets no Set-Cookie', async (t)
   const res = await app.inject({ url: '/api/items', headers: { cookie, accept: 'application/json', 'user-agent': UA.chrome } })
   t.equal(res.statusCode, 200)
   t.equal(res.headers['set-cookie'], undefined)
+})
+
+test('an ordinary request leaves the Cookie header unparsed', async (t) => {
+  const app = await buildApp()
+  app.get('/api/parsed', async (request) => ({ parsed: request.cookies !== null }))
+  const cookie = cookiePair((await app.inject({ url: '/?utm_source=x', headers: NAVIGATE })).headers['set-cookie'])!
+  const res = await app.inject({ url: '/api/parsed', headers: { cookie: `${cookie}; other=1`, accept: 'application/json' } })
+  t.same(res.json(), { parsed: false }, '@fastify/cookie runs without its parsing hook')
+})
+
+test('the attribution cookie is found among other cookies and never by a longer name', async (t) => {
+  const app = await buildApp()
+  const value = cookiePair((await app.inject({ url: '/?utm_source=google', headers: NAVIGATE })).headers['set-cookie'])!.slice('fw_attr='.length)
+  const among = await app.inject({ url: '/api/attribution', headers: { cookie: `a=1; fw_attr=${value}; b=2` } })
+  t.equal(among.json<AttributionSnapshot>().first_touch?.utm_source, 'google')
+  const lookalike = await app.inject({ url: '/api/attribution', headers: { cookie: `xfw_attr=${value}` } })
+  t.equal(lookalike.json<AttributionSnapshot>().first_touch, null)
+})
+
+test('a gateway that registered @fastify/cookie first with the same secrets keeps it', async (t) => {
+  const app = Fastify()
+  await app.register(fastifyCookie, { secret: [SECRET, OLD_SECRET], parseOptions: { domain: 'other.example.org', priority: 'high', httpOnly: false } })
+  await app.register(attributionCapturePlugin, { secrets: [SECRET, OLD_SECRET], publicBaseUrl: 'https://app.example.com/' })
+  app.get('/api/attribution', async (request) => request.attribution)
+  app.get('/', async (request) => ({ parsed: request.cookies !== null }))
+  const land = await app.inject({ url: '/?utm_source=google', headers: NAVIGATE })
+  const cookie = cookiePair(land.headers['set-cookie'])!
+  t.match(cookie, /^fw_attr=2\|/)
+  t.match(land.headers['set-cookie'], /^fw_attr=[^;]+; Max-Age=7776000; Path=\/; HttpOnly; Secure; SameSite=Lax$/, 'the gateway\'s cookie defaults do not leak into the attribution cookie')
+  t.equal((await app.inject({ url: '/api/attribution', headers: { cookie } })).json<AttributionSnapshot>().first_touch?.utm_source, 'google')
+  t.same((await app.inject({ url: '/', headers: { cookie: 'a=1' } })).json(), { parsed: true }, 'its own parsing hook stays on')
+})
+
+test('a gateway that registered @fastify/cookie with other secrets or none is refused at registration', async (t) => {
+  for (const secret of [[OTHER_SECRET], [SECRET], undefined]) {
+    const app = Fastify()
+    await app.register(fastifyCookie, secret === undefined ? {} : { secret })
+    await t.rejects(async () => { await app.register(attributionCapturePlugin, { secrets: [SECRET, OLD_SECRET], publicBaseUrl: 'https://app.example.com/' }).ready() }, { code: 'FW_ATTR_INVALID_OPTION', message: /secrets/ })
+  }
 })
 
 test('a plain navigation of a new visitor records a direct first touch', async (t) => {
@@ -208,6 +248,8 @@ test('huge campaign values are bounded and the Set-Cookie line stays within 1 KB
   const second = await app.inject({ url: `/?utm_source=${encodeURIComponent(long)}&utm_campaign=${encodeURIComponent('ü'.repeat(300))}`, headers: { ...NAVIGATE, cookie: cookiePair(line1)!, referer: `https://blog.example.net/${'r'.repeat(500)}` } })
   const line2 = second.headers['set-cookie'] as string
   t.ok(Buffer.byteLength(line2) <= 1024, `second: ${Buffer.byteLength(line2)} bytes`)
+  t.ok(Buffer.byteLength(line2) > 900, 'the budget is used, not wasted')
+  t.notMatch(line2, /%/, 'the value goes on the wire unexpanded')
   const snap = (await app.inject({ url: '/api/attribution', headers: { cookie: cookiePair(line2)! } })).json<AttributionSnapshot>()
   t.ok(snap.first_touch!.utm_source!.length <= 100)
   t.ok(snap.last_touch!.utm_source!.startsWith('é'))
