@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { resolve, join } from 'node:path'
 import { ERR_INVALID_OPTION } from './errors.ts'
+import { parseSeedDemoMode, type SeedDemoMode } from './seed/index.ts'
 
 export const DEFAULT_PORT = 3000
 export const DEFAULT_HOST = '127.0.0.1'
@@ -35,6 +36,11 @@ export interface GatewayConfig {
   publicBaseUrl: string
   /** API keys for server-to-server signups (`POST /api/tenants`). */
   apiKeys: readonly string[]
+  /**
+   * First-start demo data (`SEED_DEMO`): `auto` (default) seeds an empty embedded chDB,
+   * `always` also an empty server, `never` (`SEED_DEMO=0`) nothing. Absent → `auto`.
+   */
+  seedDemo?: SeedDemoMode
 }
 
 const list = (value: string | undefined): string[] =>
@@ -88,6 +94,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Readonly<Gate
     operatorTokens: Object.freeze(operatorTokens),
     operatorTokenGenerated,
     publicBaseUrl: parsed.href,
-    apiKeys: Object.freeze(list(env.API_KEYS))
+    apiKeys: Object.freeze(list(env.API_KEYS)),
+    seedDemo: parseSeedDemoMode(env.SEED_DEMO)
   })
 }

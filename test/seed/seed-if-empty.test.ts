@@ -1,0 +1,55 @@
+import t, { test } from 'tap'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { openClickHouse } from '../../src/clickhouse/client.ts'
+import { migrateClickHouse } from '../../src/clickhouse/migrations.ts'
+import { countSeededRows, demoDataChecksums, parseSeedDemoMode, seedDemoIfEmpty } from '../../src/seed/index.ts'
+
+const dir = mkdtempSync(join(tmpdir(), 'fw-seed-once-'))
+const ch = await openClickHouse({ dataDir: dir })
+t.teardown(async () => { await ch.close(); rmSync(dir, { recursive: true, force: true }) })
+const migrated = await migrateClickHouse(ch.client)
+if (migrated.error !== undefined) throw migrated.error
+
+const empty = { tenant_acquisition_events: 0, tenant_viewer_daily: 0, processing_daily: 0, api_usage_daily: 0 }
+
+test('mode never and a server under mode auto leave an empty engine empty', async (t) => {
+  t.same(await seedDemoIfEmpty(ch, { mode: 'never' }), { seeded: false, reason: 'disabled' })
+  t.same(await seedDemoIfEmpty({ client: ch.client, engine: 'server' }), { seeded: false, reason: 'server' })
+  t.same(await countSeededRows(ch.client), empty)
+})
+
+test('an empty embedded engine is seeded once and not again', async (t) => {
+  const first = await seedDemoIfEmpty(ch, { tenants: 120, days: 60, end: '2026-01-31' })
+  t.equal(first.seeded, true)
+  t.equal(first.reason, 'seeded')
+  const rows = await countSeededRows(ch.client)
+  t.same(first.summary?.rows, rows)
+  for (const [table, n] of Object.entries(rows)) t.ok(n > 0, `${table} has rows`)
+  const before = await demoDataChecksums(ch.client)
+
+  const second = await seedDemoIfEmpty(ch, { tenants: 120, days: 60, end: '2026-01-31' })
+  t.same(second, { seeded: false, reason: 'not_empty' })
+  t.same(await demoDataChecksums(ch.client), before)
+})
+
+test('a single row in any one table counts as not empty', async (t) => {
+  for (const table of ['tenant_acquisition_events', 'tenant_viewer_daily', 'processing_daily']) {
+    await ch.client.command({ query: `TRUNCATE TABLE ${table}` })
+  }
+  await ch.client.command({ query: 'TRUNCATE TABLE api_usage_daily' })
+  await ch.client.command({ query: "INSERT INTO api_usage_daily (day, tenant_id, auth_type, operation_type, operation_name, requests) VALUES ('2026-01-01', generateUUIDv4(), 'jwt', 'query', 'streams', 1)" })
+  t.same(await seedDemoIfEmpty(ch, { mode: 'always' }), { seeded: false, reason: 'not_empty' })
+  t.same(await countSeededRows(ch.client), { ...empty, api_usage_daily: 1 })
+})
+
+test('SEED_DEMO values map to modes and a bad one is refused', async (t) => {
+  t.equal(parseSeedDemoMode(undefined), 'auto')
+  t.equal(parseSeedDemoMode(''), 'auto')
+  t.equal(parseSeedDemoMode('0'), 'never')
+  t.equal(parseSeedDemoMode('false'), 'never')
+  t.equal(parseSeedDemoMode('1'), 'always')
+  t.equal(parseSeedDemoMode('ALWAYS'), 'always')
+  t.throws(() => parseSeedDemoMode('maybe'), { code: 'FW_ATTR_INVALID_OPTION', message: /SEED_DEMO/ })
+})
