@@ -1,13 +1,7 @@
 // The example gateway's operator scope is not a visit: its report filters (`?utm_source=…`)
 // must never set the attribution cookie, while public routes still do.
-import { randomBytes } from 'node:crypto'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { test } from 'tap'
-import pg from 'pg'
-import { buildGateway } from '../../example/app.ts'
-import { loadConfig } from '../../src/config.ts'
+import { buildTestGateway, gatewayTargets } from '../helpers/gateway.ts'
 
 const OPERATOR = 'operator-token-for-capture-tests'
 const NAVIGATE = {
@@ -16,31 +10,10 @@ const NAVIGATE = {
   'user-agent': 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36'
 }
 
-const targets: Array<string | undefined> = [undefined]
-if (process.env.DATABASE_URL) targets.push(process.env.DATABASE_URL)
 
-for (const databaseUrl of targets) {
-  test(`an operator report call with utm_source gets no attribution cookie (${databaseUrl === undefined ? 'pglite' : 'postgres'})`, async (t) => {
-    const dataDir = await mkdtemp(join(tmpdir(), 'fw-capture-'))
-    const schema = `t_${randomBytes(6).toString('hex')}`
-    const app = await buildGateway(loadConfig({
-      DATA_DIR: dataDir,
-      PG_SCHEMA: schema,
-      OPERATOR_TOKENS: OPERATOR,
-      COOKIE_SECRETS: 'k'.repeat(40),
-      PUBLIC_BASE_URL: 'http://localhost:3000/',
-      ...(databaseUrl !== undefined ? { DATABASE_URL: databaseUrl } : {})
-    }))
-    t.teardown(async () => {
-      await app.close()
-      if (databaseUrl !== undefined) {
-        const client = new pg.Client({ connectionString: databaseUrl })
-        await client.connect()
-        await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)
-        await client.end()
-      }
-      await rm(dataDir, { recursive: true, force: true })
-    })
+for (const target of gatewayTargets()) {
+  test(`an operator report call with utm_source gets no attribution cookie (${target.name})`, async (t) => {
+    const { app } = await buildTestGateway(t, target, { OPERATOR_TOKENS: OPERATOR, COOKIE_SECRETS: 'k'.repeat(40) })
 
     const auth = { authorization: `Bearer ${OPERATOR}` }
     for (const url of ['/reports/acquisition-funnel?utm_source=x', '/referral-codes?utm_source=x']) {

@@ -1,13 +1,8 @@
 import { randomBytes } from 'node:crypto'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { test, type Test } from 'tap'
-import pg from 'pg'
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts'
-import { buildGateway } from '../../example/app.ts'
 import { authorizationTypedData, type Authorization } from '../../example/signup/x402.ts'
-import { loadConfig } from '../../src/config.ts'
+import { buildTestGateway, gatewayTargets, type GatewayTarget } from '../helpers/gateway.ts'
 
 const OPERATOR = 'operator-token-for-tests'
 const API_KEY = 'api-key-for-tests-0123456789'
@@ -22,34 +17,15 @@ interface Gateway {
   attribution: (tenantId: string) => Promise<Record<string, unknown>>
 }
 
-const targets = [{ name: 'pglite', url: undefined as string | undefined }]
-if (process.env.DATABASE_URL) targets.push({ name: 'postgres', url: process.env.DATABASE_URL })
 
 /** Starts the example gateway on a free port with fresh storage; stops and cleans up on teardown. */
-async function startGateway (t: Test, databaseUrl: string | undefined): Promise<Gateway> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'fw-example-'))
-  const schema = `t_${randomBytes(6).toString('hex')}`
-  const config = loadConfig({
-    DATA_DIR: dataDir,
-    PG_SCHEMA: schema,
+async function startGateway (t: Test, target: GatewayTarget): Promise<Gateway> {
+  const { app } = await buildTestGateway(t, target, {
     OPERATOR_TOKENS: OPERATOR,
     API_KEYS: `other-key-for-tests-0000000000,${API_KEY}`,
-    COOKIE_SECRETS: 'c'.repeat(40),
-    PUBLIC_BASE_URL: 'http://localhost:3000/',
-    ...(databaseUrl !== undefined ? { DATABASE_URL: databaseUrl } : {})
+    COOKIE_SECRETS: 'c'.repeat(40)
   })
-  const app = await buildGateway(config)
   const address = await app.listen({ port: 0, host: '127.0.0.1' })
-  t.teardown(async () => {
-    await app.close()
-    if (databaseUrl !== undefined) {
-      const client = new pg.Client({ connectionString: databaseUrl })
-      await client.connect()
-      await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)
-      await client.end()
-    }
-    await rm(dataDir, { recursive: true, force: true })
-  })
   const call: Gateway['call'] = async (path, init = {}) => {
     const headers: Record<string, string> = { 'user-agent': BROWSER_UA, ...init.headers }
     if (init.body !== undefined) headers['content-type'] = 'application/json'
@@ -111,9 +87,9 @@ async function paymentHeader (payer: PrivateKeyAccount, version: 1 | 2, override
   return Buffer.from(JSON.stringify(payload)).toString('base64')
 }
 
-for (const target of targets) {
+for (const target of gatewayTargets()) {
   test(`${target.name}: the example gateway's signup paths`, async (t) => {
-    const gw = await startGateway(t, target.url)
+    const gw = await startGateway(t, target)
 
     t.test('e-mail registration stores a web / email_password row with the campaign of the request', async (t) => {
       const res = await gw.call('/auth/register?utm_source=newsletter&utm_medium=email&utm_campaign=launch', { body: { email: 'Ada@Example.com', password: 'correct horse battery' } })

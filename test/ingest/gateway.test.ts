@@ -1,38 +1,15 @@
 import { test } from 'tap'
-import { randomBytes, randomUUID } from 'node:crypto'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
-import pg from 'pg'
-import { buildGateway } from '../../example/app.ts'
 import { openClickHouse } from '../../src/clickhouse/client.ts'
-import { loadConfig } from '../../src/config.ts'
+import { buildTestGateway, gatewayTargets } from '../helpers/gateway.ts'
 
 const OPERATOR = 'operator-token-for-ingest-tests'
-const targets = [{ name: 'pglite', url: undefined as string | undefined }]
-if (process.env.DATABASE_URL) targets.push({ name: 'postgres', url: process.env.DATABASE_URL })
 
-for (const target of targets) {
+for (const target of gatewayTargets()) {
   test(`${target.name}: the gateway's relay delivers every signup once, and stops with the gateway`, async (t) => {
-    const dataDir = await mkdtemp(join(tmpdir(), 'fw-ingest-gw-'))
-    const schema = `t_${randomBytes(6).toString('hex')}`
-    t.teardown(async () => {
-      if (target.url !== undefined) {
-        const client = new pg.Client({ connectionString: target.url })
-        await client.connect()
-        await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)
-        await client.end()
-      }
-      await rm(dataDir, { recursive: true, force: true })
-    })
-    const app = await buildGateway(loadConfig({
-      DATA_DIR: dataDir,
-      PG_SCHEMA: schema,
-      OPERATOR_TOKENS: OPERATOR,
-      COOKIE_SECRETS: 'g'.repeat(40),
-      ...(target.url !== undefined ? { DATABASE_URL: target.url } : {})
-    }))
+    const { app, dataDir } = await buildTestGateway(t, target, { OPERATOR_TOKENS: OPERATOR, COOKIE_SECRETS: 'g'.repeat(40) })
     await app.ready()
 
     const tenants: string[] = []
