@@ -30,28 +30,36 @@ const ms = (value: number) => sql<Date>`now() + ${Math.max(0, Math.round(value))
 /** `id = ANY($1)`: one array parameter instead of one parameter per id (cheaper to bind and plan). */
 const idIn = (ids: readonly string[]) => sql<boolean>`id = ANY(${[...ids]}::bigint[])`
 
+const CLAIMED_COLUMNS = ['id', 'event_id', 'payload', 'created_at', 'attempts'] as const
+
+/**
+ * Up to `limit` due rows (not delivered, not parked, `available_at` passed) in claim order,
+ * locked, skipping rows another relay holds: both claim modes start from this.
+ */
+const dueRows = (s: Kysely<Database>, limit: number) => s
+  .selectFrom('attribution_outbox')
+  .where('delivered_at', 'is', null)
+  .where('parked_at', 'is', null)
+  .where('available_at', '<=', sql<Date>`now()`)
+  .orderBy('available_at')
+  .orderBy('id')
+  .limit(limit)
+  .forUpdate()
+  .skipLocked()
+
+const toClaimed = (r: Pick<ClaimedEvent, 'event_id' | 'payload' | 'attempts'> & { id: string | number | bigint, created_at: Date | string }): ClaimedEvent =>
+  ({ id: String(r.id), event_id: r.event_id, payload: r.payload, created_at: new Date(r.created_at), attempts: r.attempts })
+
 /** Claims up to `limit` due rows for `leaseMs`; ordered by id. */
 export async function claimOutboxBatch<DB extends Database> (db: Kysely<DB>, limit: number, leaseMs: number): Promise<ClaimedEvent[]> {
   const s = storeDb(db)
   const rows = await s
     .updateTable('attribution_outbox')
     .set({ available_at: ms(leaseMs) })
-    .where('id', 'in', (eb) => eb
-      .selectFrom('attribution_outbox')
-      .select('id')
-      .where('delivered_at', 'is', null)
-      .where('parked_at', 'is', null)
-      .where('available_at', '<=', sql<Date>`now()`)
-      .orderBy('available_at')
-      .orderBy('id')
-      .limit(limit)
-      .forUpdate()
-      .skipLocked())
-    .returning(['id', 'event_id', 'payload', 'created_at', 'attempts'])
+    .where('id', 'in', dueRows(s, limit).select('id'))
+    .returning(CLAIMED_COLUMNS)
     .execute()
-  return rows
-    .map((r) => ({ id: String(r.id), event_id: r.event_id, payload: r.payload, created_at: new Date(r.created_at), attempts: r.attempts }))
-    .sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1))
+  return rows.map(toClaimed).sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1))
 }
 
 /**
@@ -59,19 +67,8 @@ export async function claimOutboxBatch<DB extends Database> (db: Kysely<DB>, lim
  * locks are the claim, and they go with the transaction (commit, rollback or a dead client).
  */
 export async function lockDueBatch<DB extends Database> (trx: Kysely<DB>, limit: number): Promise<ClaimedEvent[]> {
-  const rows = await storeDb(trx)
-    .selectFrom('attribution_outbox')
-    .select(['id', 'event_id', 'payload', 'created_at', 'attempts'])
-    .where('delivered_at', 'is', null)
-    .where('parked_at', 'is', null)
-    .where('available_at', '<=', sql<Date>`now()`)
-    .orderBy('available_at')
-    .orderBy('id')
-    .limit(limit)
-    .forUpdate()
-    .skipLocked()
-    .execute()
-  return rows.map((r) => ({ id: String(r.id), event_id: r.event_id, payload: r.payload, created_at: new Date(r.created_at), attempts: r.attempts }))
+  const rows = await dueRows(storeDb(trx), limit).select(CLAIMED_COLUMNS).execute()
+  return rows.map(toClaimed)
 }
 
 /** Marks rows delivered (idempotent). */
