@@ -93,6 +93,13 @@ export async function buildGateway (config: Readonly<GatewayConfig>, options: Bu
     publicBaseUrl: config.publicBaseUrl,
     secure: new URL(config.publicBaseUrl).protocol === 'https:'
   })
+  // A landing page: the public site's stand-in, so a campaign link lands somewhere and
+  // shows what the cookie now holds.
+  app.get('/', async (request, reply) => {
+    const snapshot = JSON.stringify(request.attribution, null, 2).replace(/[<>&]/g, (c) => `&#${c.charCodeAt(0)};`)
+    return reply.type('text/html; charset=utf-8').send(
+      `<!doctype html><title>FrameWorks</title><h1>FrameWorks example gateway</h1><p>Your attribution:</p><pre>${snapshot}</pre>`)
+  })
 
   // ── Signup paths (issue 3) ──────────────────────────────────────────────────
   await app.register(signupRoutesPlugin, {

@@ -29,3 +29,14 @@ for (const target of gatewayTargets()) {
     t.match(beacon.headers['set-cookie'], /^fw_attr=/, 'public capture still works in the same gateway')
   })
 }
+
+test('the example landing page records a campaign visit and shows it', async (t) => {
+  const { app } = await buildTestGateway(t, { name: 'pglite', url: undefined }, { OPERATOR_TOKENS: OPERATOR, COOKIE_SECRETS: 'k'.repeat(40) })
+  const res = await app.inject({ url: '/?utm_source=newsletter&utm_medium=email&utm_campaign=%3Cscript%3E', headers: NAVIGATE })
+  t.equal(res.statusCode, 200)
+  t.match(res.headers['content-type'], /text\/html/)
+  t.match(res.headers['set-cookie'], /^fw_attr=/)
+  t.match(res.body, /"utm_source": "newsletter"/)
+  t.match(res.body, /"channel_group": "email"/)
+  t.notMatch(res.body, /<script>/, 'values are escaped in the page')
+})
