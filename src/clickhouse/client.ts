@@ -150,19 +150,22 @@ function serverStream (client: ClickHouseClient, p: StreamQueryParams): Readable
   const controller = new AbortController()
   const onAbort = (): void => controller.abort()
   p.signal?.addEventListener('abort', onAbort, { once: true })
+  // Registered before the query starts: a consumer that leaves early still cancels it.
+  out.once('close', () => { p.signal?.removeEventListener('abort', onAbort); controller.abort() })
   client.exec({
     query: `${p.query}\nFORMAT ${p.format}`,
     query_params: p.params ?? {},
     abort_signal: controller.signal
   }).then((result) => {
     const body = result.stream
+    // Left before the answer came: an unread response would hold its keep-alive socket.
+    if (out.destroyed) { body.destroy(); return }
     out._read = () => { body.resume() }
     body.on('data', (chunk: Buffer) => { if (!out.push(chunk)) body.pause() })
     body.once('end', () => out.push(null))
     body.once('error', (err) => out.destroy(err))
-    out.once('close', () => { if (!body.destroyed) body.destroy(); controller.abort() })
+    out.once('close', () => { if (!body.destroyed) body.destroy() })
   }, (err: unknown) => out.destroy(err as Error))
-  out.once('close', () => p.signal?.removeEventListener('abort', onAbort))
   return out
 }
 

@@ -146,8 +146,9 @@ function boundedTouch (touch: unknown): Touch | null {
   if (touch === null || typeof touch !== 'object' || Array.isArray(touch)) return null
   const t = touch as Record<string, unknown>
   const channelGroup = sanitizeText(t.channel_group, ROW_LIMITS.channel)
+  const at = parseEventTime(t.at)
   return {
-    at: Number.isNaN(parseEventTime(t.at)) ? '' : new Date(parseEventTime(t.at)).toISOString(),
+    at: Number.isNaN(at) ? '' : new Date(at).toISOString(),
     utm_source: sanitizeText(t.utm_source, ROW_LIMITS.utm),
     utm_medium: sanitizeText(t.utm_medium, ROW_LIMITS.utm),
     utm_campaign: sanitizeText(t.utm_campaign, ROW_LIMITS.utm),

@@ -32,6 +32,12 @@ const COLUMN_LIST = ACQUISITION_COLUMNS.join(', ')
 
 const TABLE = /^(?:[A-Za-z_][A-Za-z0-9_]{0,62}\.)?[A-Za-z_][A-Za-z0-9_]{0,62}$/
 
+/** The table name, or an `ERR_INVALID_OPTION` when it is not a (`db.`)`table` identifier. */
+export function checkAcquisitionTable (table: string): string {
+  if (typeof table !== 'string' || !TABLE.test(table)) throw new ERR_INVALID_OPTION('table', 'must be a ClickHouse identifier')
+  return table
+}
+
 /**
  * ClickHouse error codes that say nothing about the rows: overload, timeouts, missing schema,
  * permissions, replication trouble. Such a failure is retried for the whole batch and never
@@ -102,8 +108,7 @@ export interface InsertOptions {
 /** Inserts rows in one statement (one block) with an inline deduplication token. */
 export async function insertAcquisitionRows (client: ClickHouseClient, rows: readonly AcquisitionRow[], options: InsertOptions = {}): Promise<void> {
   if (rows.length === 0) return
-  const table = options.table ?? DEFAULT_ACQUISITION_TABLE
-  if (!TABLE.test(table)) throw new ERR_INVALID_OPTION('table', 'must be a ClickHouse identifier')
+  const table = checkAcquisitionTable(options.table ?? DEFAULT_ACQUISITION_TABLE)
   const token = options.token === undefined ? dedupToken(rows.map((r) => r.event_id)) : options.token
   if (token !== null && !/^[A-Za-z0-9_-]{1,128}$/.test(token)) throw new ERR_INVALID_OPTION('token', 'must be 1–128 characters of [A-Za-z0-9_-]')
   const settings = token === null

@@ -27,7 +27,7 @@ import type { TenantCreatedEvent } from '../contracts.ts'
 import { ERR_INVALID_OPTION } from '../errors.ts'
 import type { Database } from '../store/database.ts'
 import { toAcquisitionRow, type AcquisitionRow } from './acquisition-row.ts'
-import { DEFAULT_ACQUISITION_TABLE, insertAcquisitionRows, isTransientInsertError } from './acquisition-writer.ts'
+import { DEFAULT_ACQUISITION_TABLE, checkAcquisitionTable, insertAcquisitionRows, isTransientInsertError } from './acquisition-writer.ts'
 import {
   claimOutboxBatch, lockDueBatch, markDelivered, outboxStatus, pruneDelivered, recordEventFailure, releaseClaims, type ClaimedEvent
 } from './outbox-claims.repository.ts'
@@ -167,7 +167,8 @@ function positiveInt (name: string, value: number | undefined, fallback: number,
 /** Validates relay options once (exported for the CLI and tests). */
 export function normalizeRelayOptions (options: Omit<RelayOptions, 'db' | 'clickhouse'>): Readonly<NormalizedOptions> {
   const normalized: NormalizedOptions = {
-    table: options.table ?? DEFAULT_ACQUISITION_TABLE,
+    // Checked here too: at insert time a bad name would only look like an outage, retried forever.
+    table: checkAcquisitionTable(options.table ?? DEFAULT_ACQUISITION_TABLE),
     batchSize: positiveInt('batchSize', options.batchSize, DEFAULT_BATCH_SIZE),
     concurrency: positiveInt('concurrency', options.concurrency, DEFAULT_CONCURRENCY),
     claimMode: options.claimMode ?? 'lease',

@@ -49,6 +49,7 @@ test('bad relay options stop creation with the option named', async (t) => {
   t.throws(() => normalizeRelayOptions({ batchSize: 0 }), { code: 'FW_ATTR_INVALID_OPTION', message: /"batchSize"/ })
   t.throws(() => normalizeRelayOptions({ concurrency: 1.5 }), { message: /"concurrency"/ })
   t.throws(() => normalizeRelayOptions({ backoffBaseMs: 10, backoffMaxMs: 5 }), { message: /"backoffMaxMs"/ })
+  t.throws(() => normalizeRelayOptions({ table: 'events; DROP TABLE x' }), { code: 'FW_ATTR_INVALID_OPTION', message: /"table"/ })
   t.ok(Object.isFrozen(normalizeRelayOptions({})))
   t.equal(normalizeRelayOptions({ retainDeliveredMs: 0 }).retainDeliveredMs, 0)
 })

@@ -22,12 +22,12 @@ import type { ClickHouseHandle } from '../../clickhouse/client.ts'
 import { isUnreachable } from '../../clickhouse/client.ts'
 import { ERR_BAD_REQUEST, ERR_INVALID_OPTION, ERR_UNAVAILABLE, problemErrorHandler } from '../../errors.ts'
 import { operatorAuthHook, type OperatorAuthOptions } from '../operator-auth.ts'
-import { nextPeriod, periodStart, type BuiltQuery, type Dimension, type Granularity } from './common.query.ts'
+import { periodStart, type BuiltQuery, type Dimension, type Granularity } from './common.query.ts'
 import { buildNetworkUsageQuery } from './network-usage.query.ts'
 import { DEFAULT_ACTIVATION_DAYS, buildAcquisitionFunnelQuery } from './acquisition-funnel.query.ts'
 import { buildCohortUsageQuery } from './cohort-usage.query.ts'
 import { buildReferralCodesQuery } from './referral-codes.query.ts'
-import { DEFAULT_TENANT_USAGE_LIMIT, buildTenantUsageCsvQueries, buildTenantUsageQuery, type TenantUsageCursor } from './tenant-usage.query.ts'
+import { DEFAULT_TENANT_USAGE_LIMIT, buildTenantUsageCsvQueries, buildTenantUsageQuery, periodWindow, type TenantUsageCursor } from './tenant-usage.query.ts'
 import {
   ReportParamError, chooseFormat, csvDisposition, decodeCursor, encodeCursor, parseFilters, resolveRange
 } from './report-request.ts'
@@ -167,6 +167,15 @@ async function reportsPlugin (app: FastifyInstance, options: ReportsPluginOption
 
   await app.register(async function reportRoutes (scope) {
     scope.addHook('onRequest', auth)
+    // Fastify's default ajv drops unknown keys (`removeAdditional`) instead of failing; a
+    // misspelt filter would silently widen the report, so name it in a 400 here instead.
+    scope.addHook('preValidation', async function rejectUnknownParams (request) {
+      const known = (request.routeOptions.schema?.querystring as { properties?: Record<string, unknown> } | undefined)?.properties
+      if (known === undefined) return
+      for (const key of Object.keys(request.query as Record<string, unknown>)) {
+        if (!Object.hasOwn(known, key)) throw new ReportParamError(key, `"${key}" is not a parameter of this report`)
+      }
+    })
     scope.setErrorHandler(function reportErrors (error: FastifyError, request, reply) {
       if (error instanceof ReportParamError) return problemErrorHandler(paramProblem(error), request, reply)
       if (isUnreachable(error)) return problemErrorHandler(new ERR_UNAVAILABLE('ClickHouse is unreachable'), request, reply)
@@ -299,9 +308,7 @@ async function reportsPlugin (app: FastifyInstance, options: ReportsPluginOption
       let start = periodStart(after === undefined ? rg.from : (after.period_start > rg.from ? after.period_start : rg.from), granularity)
       let span = 1
       while (rows.length <= limit && start < rg.to) {
-        let end = start
-        for (let i = 0; i < span; i++) end = nextPeriod(end, granularity)
-        const window = { from: start < rg.from ? rg.from : start, to: end > rg.to ? rg.to : end }
+        const { window, end } = periodWindow(rg, start, span, granularity)
         rows.push(...await rowsOf(buildTenantUsageQuery({
           ...rg, granularity, filters, window, limit: limit - rows.length, ...(after !== undefined ? { after } : {})
         })))

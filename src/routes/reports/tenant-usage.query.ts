@@ -52,6 +52,16 @@ export const TENANT_USAGE_COLUMNS = [
 export const CSV_WINDOW_PERIODS: Readonly<Record<Granularity, number>> = Object.freeze({ day: 1, week: 1, month: 1 })
 
 /**
+ * `periods` whole periods from `start` (a period start), clipped to the range; `end` is where
+ * the next window starts. JSON pages and CSV exports both walk the range this way.
+ */
+export function periodWindow (range: RangeInput, start: string, periods: number, granularity: Granularity): { window: { from: string, to: string }, end: string } {
+  let end = start
+  for (let i = 0; i < periods; i++) end = nextPeriod(end, granularity)
+  return { window: { from: start < range.from ? range.from : start, to: end > range.to ? range.to : end }, end }
+}
+
+/**
  * The CSV export as consecutive windows of whole periods (in order, so their rows
  * concatenate into the same order as one query). Each window's aggregation, join and sort
  * hold at most `CSV_WINDOW_PERIODS` periods of tenants, so the engine's memory does not
@@ -62,9 +72,7 @@ export function buildTenantUsageCsvQueries (input: Omit<TenantUsageInput, 'forma
   const queries: BuiltQuery[] = []
   let start = periodStart(input.from, input.granularity)
   while (start < input.to) {
-    let end = start
-    for (let i = 0; i < CSV_WINDOW_PERIODS[input.granularity]; i++) end = nextPeriod(end, input.granularity)
-    const window = { from: start < input.from ? input.from : start, to: end > input.to ? input.to : end }
+    const { window, end } = periodWindow(input, start, CSV_WINDOW_PERIODS[input.granularity], input.granularity)
     queries.push(buildTenantUsageQuery({ ...input, format: 'csv', window }))
     start = end
   }

@@ -277,7 +277,9 @@ t.test('bad parameters answer 400 problem+json naming the parameter', async (t) 
     ['/reports/cohort-usage?cohort=day', 'cohort'],
     ['/reports/cohort-usage?group_by=signup_channel,utm_source', 'group_by'],
     ['/reports/tenant-usage?cursor=bm90LWEtY3Vyc29y', 'cursor'],
-    ['/reports/tenant-usage?limit=-1', 'limit']
+    ['/reports/tenant-usage?limit=-1', 'limit'],
+    ['/reports/network-usage?utm_sorce=google', 'utm_sorce'],
+    ['/reports/tenant-usage?granularity=day&page=2', 'page']
   ]
   for (const [url, param] of cases) {
     const res = await app.inject({ url, headers: AUTH })
