@@ -87,11 +87,11 @@ export async function buildGateway (config: Readonly<GatewayConfig>, options: Bu
 
   // ── Capture plugin on public routes (issue 2) ───────────────────────────────
   // Registered before the public routes so it sees them; the cookie is Secure unless the
-  // public site is plain-HTTP development, and the public host counts as our own.
+  // public site is plain-HTTP development (the plugin's default), and the public host counts
+  // as our own.
   await app.register(attributionCapturePlugin, {
     secrets: config.cookieSecrets,
-    publicBaseUrl: config.publicBaseUrl,
-    secure: new URL(config.publicBaseUrl).protocol === 'https:'
+    publicBaseUrl: config.publicBaseUrl
   })
   // A landing page: the public site's stand-in, so a campaign link lands somewhere and
   // shows what the cookie now holds.

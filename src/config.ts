@@ -10,11 +10,12 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { resolve, join } from 'node:path'
 import { ERR_INVALID_OPTION } from './errors.ts'
 import { parseSeedDemoMode, type SeedDemoMode } from './seed/index.ts'
+import { DEFAULT_SCHEMA, sqlIdentifier } from './store/migrations.ts'
 
 export const DEFAULT_PORT = 3000
 export const DEFAULT_HOST = '127.0.0.1'
 export const DEFAULT_DATA_DIR = './.data'
-export const DEFAULT_PG_SCHEMA = 'attribution'
+export const DEFAULT_PG_SCHEMA = DEFAULT_SCHEMA
 
 export interface GatewayConfig {
   port: number
@@ -65,8 +66,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Readonly<Gate
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ERR_INVALID_OPTION('PORT', 'must be an integer from 0 to 65535')
   const host = env.HOST || DEFAULT_HOST
   const dataDir = resolve(env.DATA_DIR || DEFAULT_DATA_DIR)
-  const pgSchema = env.PG_SCHEMA || DEFAULT_PG_SCHEMA
-  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(pgSchema)) throw new ERR_INVALID_OPTION('PG_SCHEMA', 'must be a lower-case SQL identifier')
+  const pgSchema = sqlIdentifier('PG_SCHEMA', env.PG_SCHEMA || DEFAULT_PG_SCHEMA)
 
   let cookieSecrets = list(env.COOKIE_SECRETS)
   const cookieSecretsGenerated = cookieSecrets.length === 0

@@ -68,18 +68,22 @@ function validationParam (error: FastifyError): string | undefined {
   return path === '' ? undefined : path
 }
 
-/** Builds the problem body for an error; 5xx details are never echoed to the client. */
+/**
+ * Builds the problem body for an error; 5xx details are never echoed to the client, nor
+ * the codes of other libraries (a Postgres SQLSTATE, a ClickHouse error number) on a 5xx.
+ */
 export function toProblem (error: FastifyError): Problem {
   let status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 600
     ? error.statusCode
     : 500
   if (error.code === ERR_INVALID_OPTION.prototype.code) status = 500
+  const internal = status >= 500 && !(typeof error.code === 'string' && error.code.startsWith('FW_ATTR_'))
   const problem: Problem = {
     type: 'about:blank',
     title: TITLES[status] ?? 'Error',
     status,
     detail: status >= 500 ? 'The server could not complete the request' : error.message,
-    code: error.code ?? (status >= 500 ? 'FW_ATTR_INTERNAL' : 'FW_ATTR_BAD_REQUEST')
+    code: internal ? 'FW_ATTR_INTERNAL' : error.code ?? 'FW_ATTR_BAD_REQUEST'
   }
   if (error.validation !== undefined) {
     problem.code = 'FW_ATTR_VALIDATION'

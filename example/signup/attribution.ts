@@ -6,10 +6,11 @@
  */
 import type { SignupAttribution } from '../../src/contracts.ts'
 import { channelGroupOf } from '../../src/plugin/channel.ts'
+import { DEFAULT_MAX_VALUE_LENGTH } from '../../src/plugin/options.ts'
 import { hostOf, sanitizeText } from '../../src/plugin/sanitize.ts'
 
 /** Longest UTM value kept (the capture plugin's default). */
-export const MAX_UTM_LENGTH = 100
+export const MAX_UTM_LENGTH = DEFAULT_MAX_VALUE_LENGTH
 
 export interface UtmFields {
   utm_source?: string | undefined

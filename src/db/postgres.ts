@@ -14,6 +14,7 @@ import { join } from 'node:path'
 import { Kysely, PostgresDialect, PGliteDialect, sql } from 'kysely'
 import pg from 'pg'
 import { ERR_INVALID_OPTION } from '../errors.ts'
+import { DEFAULT_SCHEMA, sqlIdentifier } from '../store/migrations.ts'
 
 export interface PostgresOptions {
   /** `postgres://…`: use a real server through a `pg` pool. */
@@ -34,8 +35,6 @@ export interface PostgresHandle<DB> {
   /** Destroys the Kysely instance, closes the pool or PGlite, releases the lock. */
   close: () => Promise<void>
 }
-
-const IDENT = /^[a-z_][a-z0-9_]{0,62}$/
 
 function isAlive (pid: number): boolean {
   try { process.kill(pid, 0); return true } catch (err) { return (err as NodeJS.ErrnoException).code === 'EPERM' }
@@ -65,8 +64,7 @@ function lockDirectory (dir: string): () => void {
 
 /** Opens the Postgres side. */
 export async function openPostgres<DB> (options: PostgresOptions = {}): Promise<PostgresHandle<DB>> {
-  const schema = options.schema ?? 'attribution'
-  if (!IDENT.test(schema)) throw new ERR_INVALID_OPTION('schema', 'must be a lower-case SQL identifier')
+  const schema = sqlIdentifier('schema', options.schema ?? DEFAULT_SCHEMA)
 
   if (options.url !== undefined) {
     const pool = new pg.Pool({
@@ -101,6 +99,5 @@ export async function openPostgres<DB> (options: PostgresOptions = {}): Promise<
 
 /** Creates the schema if missing (a server needs it before migrations; PGlite has it already). */
 export async function ensureSchema<DB> (db: Kysely<DB>, schema: string): Promise<void> {
-  if (!IDENT.test(schema)) throw new ERR_INVALID_OPTION('schema', 'must be a lower-case SQL identifier')
-  await sql`CREATE SCHEMA IF NOT EXISTS ${sql.id(schema)}`.execute(db)
+  await sql`CREATE SCHEMA IF NOT EXISTS ${sql.id(sqlIdentifier('schema', schema))}`.execute(db)
 }

@@ -257,10 +257,5 @@ export function encodeRenewed (cookie: StoredCookie, issuedAtMs: number): string
 
 /** Payload of a new visitor's cookie. */
 export function encodeFresh (touch: Touch, second: number, issuedAtMs: number): string {
-  const issued = Math.floor(issuedAtMs / 1000)
-  if (issued !== second) return head(issuedAtMs) + encodeTouch(touch, second)
-  const s36 = second.toString(36)
-  let out = COOKIE_PAYLOAD_VERSION + '|' + s36 + '|' + s36
-  for (const f of STRING_FIELDS) out += '|' + enc(touch[f])
-  return out + '|' + (GROUP_INDEX.get(touch.channel_group) ?? 0).toString(36)
+  return head(issuedAtMs) + encodeTouch(touch, second)
 }

@@ -128,11 +128,11 @@ async function useFastifyCookie (fastify: FastifyInstance, secrets: readonly str
 async function attributionCapture (fastify: FastifyInstance, options: AttributionCaptureOptions): Promise<void> {
   const settings: CaptureSettings = normalizeOptions(options)
   const cookiePlugin = await useFastifyCookie(fastify, settings.secrets)
-  const readCookie = createCookieReader((value) => fastify.unsignCookie(value), settings.maxAgeSeconds * 1000)
+  const maxAgeMs = settings.maxAgeSeconds * 1000
+  const readCookie = createCookieReader((value) => fastify.unsignCookie(value), maxAgeMs)
   const classifier = createClientClassifier(settings.userAgentCacheSize)
   const signalNames = signalParamNames(settings)
   const readCampaignParams = createParamReader(settings)
-  const maxAgeMs = settings.maxAgeSeconds * 1000
   // The attributes of the cookie (Max-Age is added per request). `@fastify/cookie` copies
   // them a few times per `setCookie`, so only what is set is listed; when the gateway
   // registered `@fastify/cookie` itself, the attributes its `parseOptions` could add to the
@@ -173,10 +173,15 @@ async function attributionCapture (fastify: FastifyInstance, options: Attributio
     return externalReferrer(sanitizeUrl(value, settings.maxUrlLength), settings.ownHosts, requestHost(request), settings.exclusions)
   }
 
+  /** The campaign parameters of the request's query (none without a `?`, unparsed). */
+  function queryParamsOf (request: FastifyRequest): CampaignParams {
+    return request.raw.url?.includes('?') === true ? readCampaignParams(request.query as Record<string, unknown>) : NO_PARAMS
+  }
+
   /** The touch the request itself carries: its query, its Referer and its own URL. */
   function requestInputs (request: FastifyRequest): TouchInputs {
     return {
-      params: request.raw.url?.includes('?') === true ? readCampaignParams(request.query as Record<string, unknown>) : NO_PARAMS,
+      params: queryParamsOf(request),
       referrer: referrerOf(request, request.headers.referer),
       landing: landingPageOf(request.protocol, request.headers.host, request.raw.url ?? '/', settings.publicOrigin, settings.maxUrlLength)
     }
@@ -370,9 +375,8 @@ async function attributionCapture (fastify: FastifyInstance, options: Attributio
           const inside = to === null ? null : pathInside(settings.publicBase, to)
           if (inside !== null) target = inside
         }
-        const params = request.raw.url?.includes('?') === true ? readCampaignParams(query) : NO_PARAMS
         capture(request, reply, {
-          params: { ...params, referral_code: code },
+          params: { ...queryParamsOf(request), referral_code: code },
           referrer: referrerOf(request, request.headers.referer),
           landing: sanitizeUrl(target, settings.maxUrlLength)
         })

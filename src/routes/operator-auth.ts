@@ -21,6 +21,30 @@ export interface OperatorAuthOptions {
 }
 
 const digest = (value: string): Buffer => createHash('sha256').update(value).digest()
+const BEARER = /^Bearer[ \t]+(\S+)\s*$/i
+
+/** The token of an `Authorization: Bearer <token>` header, or null. */
+export function bearerToken (authorization: unknown): string | null {
+  const match = typeof authorization === 'string' ? BEARER.exec(authorization) : null
+  return match === null ? null : match[1] as string
+}
+
+/**
+ * Builds a constant-time matcher of presented tokens against `tokens` (SHA-256 of both
+ * sides, so lengths are equal, then `timingSafeEqual` against every token, with no early
+ * exit that would reveal which one matched). It answers the index of the match, or -1.
+ */
+export function tokenMatcher (tokens: readonly string[]): (presented: string) => number {
+  const digests = tokens.map(digest)
+  return function matchToken (presented) {
+    const presentedDigest = digest(presented)
+    let found = -1
+    for (const [i, d] of digests.entries()) {
+      if (timingSafeEqual(d, presentedDigest) && found === -1) found = i
+    }
+    return found
+  }
+}
 
 /** Builds an `onRequest` hook enforcing operator auth; validates the options once. */
 export function operatorAuthHook (options: OperatorAuthOptions): onRequestHookHandler {
@@ -37,14 +61,10 @@ export function operatorAuthHook (options: OperatorAuthOptions): onRequestHookHa
   if (tokens.length === 0) {
     throw new ERR_INVALID_OPTION('operatorTokens', 'give at least one non-empty token, or an authorize function')
   }
-  const digests = tokens.map(digest)
+  const matchToken = tokenMatcher(tokens)
   return async function operatorBearer (request: FastifyRequest, reply: FastifyReply) {
-    const header = request.headers.authorization
-    const match = typeof header === 'string' ? /^Bearer[ \t]+(\S+)\s*$/i.exec(header) : null
-    if (match === null) return sendProblem(reply, new ERR_UNAUTHORIZED())
-    const presented = digest(match[1] as string)
-    let ok = false
-    for (const d of digests) ok = timingSafeEqual(d, presented) || ok
-    if (!ok) return sendProblem(reply, new ERR_FORBIDDEN())
+    const presented = bearerToken(request.headers.authorization)
+    if (presented === null) return sendProblem(reply, new ERR_UNAUTHORIZED())
+    if (matchToken(presented) === -1) return sendProblem(reply, new ERR_FORBIDDEN())
   }
 }

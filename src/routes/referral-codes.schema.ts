@@ -4,6 +4,7 @@
  */
 import { Type } from 'typebox'
 import { ProblemSchema, operatorErrors } from './operator-errors.schema.ts'
+import { UUID_PATTERN } from './tenant-attribution.schema.ts'
 
 /** 3–64 characters: letters, digits, `_` and `-`, starting with a letter or digit. */
 export const REFERRAL_CODE_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_-]{2,63}$'
@@ -24,12 +25,19 @@ export const ReferralCodeSchema = Type.Object({
   created_at: Type.String({ format: 'date-time' })
 })
 
+/**
+ * Years 1000–9998: Postgres refuses year 0, PGlite reads years below 100 back as 19xx/20xx,
+ * and a time zone offset can push 9999 past what `Date` prints.
+ */
+const STORABLE_YEAR = '^(?:[1-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])-'
+
 export const CreateReferralCodeBody = Type.Object({
   code: Code,
-  partner_name: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
-  owner_tenant_id: Type.Optional(Type.String({ format: 'uuid' })),
+  // Postgres text refuses NUL.
+  partner_name: Type.Optional(Type.String({ minLength: 1, maxLength: 255, pattern: '^[^\\u0000]*$' })),
+  owner_tenant_id: Type.Optional(Type.String({ format: 'uuid', pattern: UUID_PATTERN })),
   max_uses: Type.Optional(Type.Integer({ minimum: 0, maximum: 2_147_483_647 })),
-  expires_at: Type.Optional(Type.String({ format: 'date-time' }))
+  expires_at: Type.Optional(Type.String({ format: 'date-time', pattern: STORABLE_YEAR, description: 'Years 1000–9998' }))
 }, { additionalProperties: false })
 
 export const CodeParams = Type.Object({ code: Code })

@@ -45,7 +45,13 @@ export const TenantAttributionSchema = Type.Object({
   created_at: Type.String({ format: 'date-time' })
 })
 
-export const TenantParams = Type.Object({ tenantId: Type.String({ format: 'uuid', description: 'Tenant id' }) })
+/**
+ * A UUID as Postgres reads it. The `uuid` format alone also lets `urn:uuid:…` through,
+ * which the UUID column refuses (a 500 instead of a 400).
+ */
+export const UUID_PATTERN = '^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$'
+
+export const TenantParams = Type.Object({ tenantId: Type.String({ format: 'uuid', pattern: UUID_PATTERN, description: 'Tenant id' }) })
 
 export const getTenantAttributionSchema = {
   operationId: 'getTenantAttribution',

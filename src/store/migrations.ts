@@ -60,6 +60,15 @@ export interface MigrateResult {
   error?: Error
 }
 
+/**
+ * Checks a schema or table name the package puts into SQL (`sql.id`, `search_path`): a
+ * lower-case identifier, else `FW_ATTR_INVALID_OPTION` naming `option`.
+ */
+export function sqlIdentifier (option: string, value: string): string {
+  if (!IDENT.test(value)) throw new ERR_INVALID_OPTION(option, 'must be a lower-case SQL identifier')
+  return value
+}
+
 /** Reads the numbered SQL files of a directory, in order, with their checksums. */
 export async function readMigrationFiles (directory: string = DEFAULT_MIGRATIONS_DIRECTORY): Promise<MigrationFile[]> {
   const names = (await readdir(directory)).filter((n) => FILE_NAME.test(n)).sort()
@@ -92,10 +101,8 @@ const lockStatement = (schema: string, table: string) =>
  * Refuses to run anything when an applied file changed or disappeared.
  */
 export async function migrateToLatest (db: HostKysely, options: MigrateOptions = {}): Promise<MigrateResult> {
-  const schema = options.schema ?? DEFAULT_SCHEMA
-  if (!IDENT.test(schema)) throw new ERR_INVALID_OPTION('schema', 'must be a lower-case SQL identifier')
-  const table = options.table ?? DEFAULT_MIGRATIONS_TABLE
-  if (!IDENT.test(table)) throw new ERR_INVALID_OPTION('table', 'must be a lower-case SQL identifier')
+  const schema = sqlIdentifier('schema', options.schema ?? DEFAULT_SCHEMA)
+  const table = sqlIdentifier('table', options.table ?? DEFAULT_MIGRATIONS_TABLE)
   let files: MigrationFile[]
   try {
     files = await readMigrationFiles(options.directory ?? DEFAULT_MIGRATIONS_DIRECTORY)

@@ -50,7 +50,12 @@ for (const target of postgresTargets()) {
         [{ code: 'x' }, 'code'],
         [{ code: 'ok-code', max_uses: -1 }, 'max_uses'],
         [{ code: 'ok-code', expires_at: 'tomorrow' }, 'expires_at'],
-        [{ code: 'ok-code', owner_tenant_id: 'tenant-1' }, 'owner_tenant_id']
+        [{ code: 'ok-code', owner_tenant_id: 'tenant-1' }, 'owner_tenant_id'],
+        [{ code: 'ok-code', owner_tenant_id: `urn:uuid:${randomUUID()}` }, 'owner_tenant_id'],
+        [{ code: 'ok-code', expires_at: '0000-01-01T00:00:00Z' }, 'expires_at'],
+        [{ code: 'ok-code', expires_at: '0001-01-01T00:00:00Z' }, 'expires_at'],
+        [{ code: 'ok-code', expires_at: '9999-12-31T23:59:59-14:00' }, 'expires_at'],
+        [{ code: 'ok-code', partner_name: 'a\u0000b' }, 'partner_name']
       ] as const) {
         const res = await app.inject({ method: 'POST', url: '/referral-codes', headers: auth, payload })
         t.equal(res.statusCode, 400, JSON.stringify(payload))
@@ -119,6 +124,9 @@ for (const target of postgresTargets()) {
       const bad = await app.inject({ url: '/tenants/not-a-uuid/attribution', headers: auth })
       t.equal(bad.statusCode, 400)
       t.equal(bad.json().param, 'tenantId')
+      const urn = await app.inject({ url: `/tenants/urn:uuid:${tenantId}/attribution`, headers: auth })
+      t.equal(urn.statusCode, 400)
+      t.equal(urn.json().param, 'tenantId')
     })
 
     t.test('operator routes refuse missing and wrong credentials', async (t) => {

@@ -1317,7 +1317,10 @@ export interface operations {
                     /** Format: uuid */
                     owner_tenant_id?: string;
                     max_uses?: number;
-                    /** Format: date-time */
+                    /**
+                     * Format: date-time
+                     * @description Years 1000–9998
+                     */
                     expires_at?: string;
                 };
             };
