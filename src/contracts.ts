@@ -6,6 +6,15 @@
  * the proto fields, never instead of them.
  */
 
+/** A plain UUID (no `urn:uuid:` prefix, no braces), as JSON Schema `pattern` text. */
+export const UUID_PATTERN = '^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$'
+const UUID = new RegExp(UUID_PATTERN)
+
+/** Whether a value is a plain UUID string: the form Postgres and ClickHouse UUID columns take. */
+export function isUuid (value: unknown): value is string {
+  return typeof value === 'string' && UUID.test(value)
+}
+
 export const SIGNUP_CHANNELS = ['web', 'wallet', 'x402', 'api'] as const
 export type SignupChannel = typeof SIGNUP_CHANNELS[number]
 

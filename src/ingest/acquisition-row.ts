@@ -11,7 +11,7 @@
  * that cannot be a row at all (no valid ids or time); the relay parks such an event.
  */
 import {
-  CHANNEL_GROUPS, CLIENT_KINDS, REFERRAL_STATUSES,
+  CHANNEL_GROUPS, CLIENT_KINDS, REFERRAL_STATUSES, isUuid,
   type ChannelGroup, type ClientKind, type TenantCreatedEvent, type Touch
 } from '../contracts.ts'
 import { sanitizeText, sanitizeUrl } from '../plugin/sanitize.ts'
@@ -64,16 +64,11 @@ export const ROW_LIMITS = Object.freeze({
 /** Where a row came from; kept in `event_data.source`. */
 export type RowSource = 'outbox' | 'service_event'
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const CHANNEL_GROUP_SET = new Set<string>(CHANNEL_GROUPS)
 const CLIENT_KIND_SET = new Set<string>(CLIENT_KINDS)
 const REFERRAL_STATUS_SET = new Set<string>(REFERRAL_STATUSES)
 /** DateTime (seconds, UInt32) covers 1970 … 2106; refuse what it cannot hold. */
 const MAX_DATETIME_MS = Date.UTC(2106, 0, 1)
-
-export function isUuid (value: unknown): value is string {
-  return typeof value === 'string' && UUID.test(value)
-}
 
 /** Milliseconds of an ISO time that a ClickHouse `DateTime` can hold, else NaN. */
 export function parseEventTime (value: unknown): number {

@@ -12,12 +12,12 @@
  */
 import type { Kysely } from 'kysely'
 import {
-  CHANNEL_GROUPS, CLIENT_KINDS, REFERRAL_STATUSES, SIGNUP_CHANNELS,
+  CHANNEL_GROUPS, CLIENT_KINDS, REFERRAL_STATUSES, SIGNUP_CHANNELS, isUuid,
   type ChannelGroup, type ClientKind, type ReferralStatus, type SignupAttribution, type SignupChannel, type TenantCreatedEvent
 } from '../contracts.ts'
 import { sanitizeText, sanitizeUrl } from '../plugin/sanitize.ts'
 import { storeDb, type Database } from '../store/database.ts'
-import { isUuid, parseEventTime, ROW_LIMITS, scrubMetadata } from './acquisition-row.ts'
+import { parseEventTime, ROW_LIMITS, scrubMetadata } from './acquisition-row.ts'
 
 /** Most events one call accepts. */
 export const MAX_SERVICE_EVENTS = 1_000

@@ -4,7 +4,7 @@
  */
 import { Type } from 'typebox'
 import { ProblemSchema, operatorErrors } from './operator-errors.schema.ts'
-import { UUID_PATTERN } from './tenant-attribution.schema.ts'
+import { UUID_PATTERN } from '../contracts.ts'
 
 /** 3–64 characters: letters, digits, `_` and `-`, starting with a letter or digit. */
 export const REFERRAL_CODE_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_-]{2,63}$'

@@ -3,7 +3,7 @@
  * field names, derived columns beside them, and `metadata` as an object.
  */
 import { Type } from 'typebox'
-import { CHANNEL_GROUPS, CLIENT_KINDS, REFERRAL_STATUSES } from '../contracts.ts'
+import { CHANNEL_GROUPS, CLIENT_KINDS, REFERRAL_STATUSES, UUID_PATTERN } from '../contracts.ts'
 import { ProblemSchema, operatorErrors } from './operator-errors.schema.ts'
 
 const NullableString = (description: string) => Type.Union([Type.String(), Type.Null()], { description })
@@ -45,12 +45,8 @@ export const TenantAttributionSchema = Type.Object({
   created_at: Type.String({ format: 'date-time' })
 })
 
-/**
- * A UUID as Postgres reads it. The `uuid` format alone also lets `urn:uuid:…` through,
- * which the UUID column refuses (a 500 instead of a 400).
- */
-export const UUID_PATTERN = '^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$'
-
+// `pattern` as well as `format: 'uuid'`: the format alone also lets `urn:uuid:…` through,
+// which the UUID column refuses (a 500 instead of a 400).
 export const TenantParams = Type.Object({ tenantId: Type.String({ format: 'uuid', pattern: UUID_PATTERN, description: 'Tenant id' }) })
 
 export const getTenantAttributionSchema = {

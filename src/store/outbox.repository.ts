@@ -8,17 +8,16 @@
  * signup never adds a second event. Claiming and marking rows live with the relay.
  */
 import { createHash } from 'node:crypto'
-import type { TenantCreatedEvent } from '../contracts.ts'
+import { isUuid, type TenantCreatedEvent } from '../contracts.ts'
 import { storeDb, type Database, type StoreExecutor } from './database.ts'
 
 /** The UUIDv5 namespace of this package's event ids (a fixed random UUID). */
 export const EVENT_ID_NAMESPACE = 'a3c1f0d2-5e4b-4f8a-9c6d-2b7e1f0a9d43'
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /** RFC 9562 UUIDv5 (SHA-1 name-based) of `name` in `namespace`. */
 export function uuidV5 (namespace: string, name: string): string {
-  if (!UUID.test(namespace)) throw new TypeError('namespace must be a UUID')
+  if (!isUuid(namespace)) throw new TypeError('namespace must be a UUID')
   const bytes = createHash('sha1')
     .update(Buffer.from(namespace.replaceAll('-', ''), 'hex'))
     .update(name, 'utf8')

@@ -13,8 +13,8 @@
  * transaction is never aborted by it. Only programming errors (a tenant id that is not a
  * UUID) throw, before any statement runs.
  */
-import type {
-  ChannelGroup, ClientKind, ReferralStatus, SignupAttribution, TenantCreatedEvent, Touch
+import {
+  isUuid, type ChannelGroup, type ClientKind, type ReferralStatus, type SignupAttribution, type TenantCreatedEvent, type Touch
 } from '../contracts.ts'
 import type { Database, NewTenantAttribution, StoreExecutor } from './database.ts'
 import { appendOutboxEvent, tenantCreatedEventId } from './outbox.repository.ts'
@@ -57,7 +57,6 @@ const MAX_JSON = 8192
 /** 10000-01-01T00:00:00Z. */
 const MAX_TIME = 253_402_300_800_000
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 // NUL is refused by Postgres text and JSONB; a lone surrogate by JSONB.
 // eslint-disable-next-line no-control-regex -- matching NUL is the point
@@ -166,9 +165,9 @@ function toRow (tenantId: string, userId: string | null, a: SignupAttribution): 
  */
 export async function recordSignup<DB extends Database> (trx: StoreExecutor<DB>, input: RecordSignupInput): Promise<RecordSignupResult> {
   const { tenantId } = input
-  if (typeof tenantId !== 'string' || !UUID.test(tenantId)) throw new TypeError('recordSignup: tenantId must be a UUID')
+  if (!isUuid(tenantId)) throw new TypeError('recordSignup: tenantId must be a UUID')
   const userId = input.userId ?? null
-  if (userId !== null && (typeof userId !== 'string' || !UUID.test(userId))) throw new TypeError('recordSignup: userId must be a UUID')
+  if (userId !== null && !isUuid(userId)) throw new TypeError('recordSignup: userId must be a UUID')
 
   let attribution = normalizeAttribution(input.attribution)
   const eventId = tenantCreatedEventId(tenantId)

@@ -4,6 +4,7 @@
  * CSV filename. Each failure names the parameter it is about, so the answer is a 400 that
  * says which parameter to fix.
  */
+import { isUuid } from '../../contracts.ts'
 import { DIMENSIONS, addDays, daysBetween, type DimensionFilters } from './common.query.ts'
 import type { TenantUsageCursor } from './tenant-usage.query.ts'
 
@@ -52,7 +53,6 @@ export function chooseFormat (format: string | undefined, accept: string | undef
   return 'json'
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const DATE = /^\d{4}-\d{2}-\d{2}$/
 
 /** Opaque cursor of the tenant-usage pages. */
@@ -64,7 +64,7 @@ export function decodeCursor (value: string): TenantUsageCursor {
   let parsed: unknown
   try { parsed = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) } catch { parsed = null }
   if (!Array.isArray(parsed) || parsed.length !== 2 || typeof parsed[0] !== 'string' || typeof parsed[1] !== 'string' ||
-    !DATE.test(parsed[0]) || !UUID.test(parsed[1])) {
+    !DATE.test(parsed[0]) || !isUuid(parsed[1])) {
     throw new ReportParamError('cursor', '"cursor" is not a cursor of this report')
   }
   return { period_start: parsed[0], tenant_id: parsed[1].toLowerCase() }
