@@ -63,6 +63,9 @@ function rangeOf (end: string): { from: string, to: string } {
 function reportQueries (from: string, to: string): Array<{ name: string, maxRatio: number, built: BuiltQuery }> {
   return [
     { name: 'network-usage (by day)', maxRatio: 1.5, built: buildNetworkUsageQuery({ from, to, granularity: 'day' }) },
+    { name: 'network-usage (by month)', maxRatio: 1.5, built: buildNetworkUsageQuery({ from, to, granularity: 'month' }) },
+    // For reference (no target): the same report with the projections off, i.e. reading every row.
+    { name: 'network-usage (by day), no projections', maxRatio: Infinity, built: withoutProjections(buildNetworkUsageQuery({ from, to, granularity: 'day' })) },
     { name: 'acquisition-funnel (channel_group)', maxRatio: 3, built: buildAcquisitionFunnelQuery({ from, to, groupBy: ['channel_group'] }) },
     { name: 'cohort-usage (month × channel_group)', maxRatio: 3, built: buildCohortUsageQuery({ from, to, cohort: 'month', granularity: 'month', groupBy: 'channel_group' }) },
     { name: 'referral-codes', maxRatio: 3, built: buildReferralCodesQuery({ from, to }) },
@@ -71,13 +74,20 @@ function reportQueries (from: string, to: string): Array<{ name: string, maxRati
   ]
 }
 
+/** The same query with ClickHouse's projections turned off (inline: chDB's session keeps `SET`s). */
+const withoutProjections = (built: BuiltQuery): BuiltQuery => ({ ...built, query: `${built.query}\nSETTINGS optimize_use_projections = 0` })
+
 /**
  * The export both CSV phases run: every tenant-day of the range, as the consecutive windows
  * the route streams one after the other (see `buildTenantUsageCsvQueries`).
  */
 const exportQueries = (from: string, to: string): BuiltQuery[] => buildTenantUsageCsvQueries({ from, to, granularity: 'day' })
 
-/** A plain sum of the metric columns of the three rollups over the range: the engine's floor. */
+/**
+ * A plain sum of the metric columns of the three rollups over the range: the engine's floor,
+ * the cost of reading those rows. Projections are off for it: with them on, these sums would
+ * be answered from the `network_day` projections (sql/clickhouse/005) without reading the rows.
+ */
 const FLOOR_QUERY = `
 SELECT sum(s) AS s FROM (
   SELECT sum(viewer_hours) + sum(egress_gb) + sum(total_sessions) AS s FROM tenant_viewer_daily WHERE day >= {from:Date} AND day < {to:Date}
@@ -85,7 +95,14 @@ SELECT sum(s) AS s FROM (
   SELECT sum(media_seconds) FROM processing_daily WHERE day >= {from:Date} AND day < {to:Date}
   UNION ALL
   SELECT toFloat64(sum(requests) + sum(errors)) FROM api_usage_daily WHERE day >= {from:Date} AND day < {to:Date}
-)`
+)
+SETTINGS optimize_use_projections = 0`
+/**
+ * The seed writes each table in many parts; in production the parts of past days have long
+ * been merged. Merging them first measures what an operator's reports meet (and the floor
+ * reads the same merged parts).
+ */
+const MERGE_TABLES = ['tenant_acquisition_events', 'tenant_viewer_daily', 'processing_daily', 'api_usage_daily']
 const ROWS_IN_RANGE = `
 SELECT (SELECT count() FROM tenant_viewer_daily WHERE day >= {from:Date} AND day < {to:Date})
      + (SELECT count() FROM processing_daily WHERE day >= {from:Date} AND day < {to:Date})
@@ -157,6 +174,11 @@ async function phaseSeed (dataDir: string, scale: Scale, args: Args): Promise<Se
     const summary = args.skipSeed
       ? { elapsedMs: 0, rows: await countSeededRows(ch.client) }
       : await seedDemoData(ch.client, { ...scale, end: args.end, replace: true })
+    if (!args.skipSeed) {
+      const started = performance.now()
+      for (const table of MERGE_TABLES) await ch.client.command({ query: `OPTIMIZE TABLE ${table} FINAL` })
+      console.log(`   parts merged (OPTIMIZE … FINAL) in ${((performance.now() - started) / 1000).toFixed(1)} s`)
+    }
     const { from, to } = rangeOf(args.end)
     const countRes = await ch.client.query({ query: ROWS_IN_RANGE, query_params: { from, to }, format: 'JSONEachRow' })
     const rowsInRange = Number((await countRes.json<{ n: string | number }>())[0]?.n)
@@ -355,23 +377,25 @@ async function orchestrate (): Promise<void> {
       console.log(`   ${fmtN(q.rowsInRange)} rollup rows in the range`)
       const floorMs = median(q.floor)
       console.log(`   floor (plain sum over the three rollups): ${fmtS(floorMs)} (runs ${q.floor.map((x) => (x / 1000).toFixed(3)).join(', ')}), ${fmtRate(q.rowsInRange / (floorMs / 1000))} rows`)
-      console.log(`   ${'report'.padEnd(38)} ${'median'.padStart(9)} ${'rows/s'.padStart(10)} ${'× floor'.padStart(8)}  target`)
+      console.log(`   ${'report'.padEnd(42)} ${'median'.padStart(9)} ${'rows/s'.padStart(10)} ${'× floor'.padStart(8)}  target`)
       for (const [index, { name, maxRatio }] of reportQueries(from, to).entries()) {
         let r: ReportResult
         try {
           r = await runChild<ReportResult>('report', { dataDir, scale, args, report: index })
         } catch (err) {
           misses.push(`${label} ${name}: not measured`)
-          console.log(`   ${name.padEnd(38)} not measured: ${(err as Error).message}`)
+          console.log(`   ${name.padEnd(42)} not measured: ${(err as Error).message}`)
           continue
         }
         const ms = median(r.times)
         const ratio = ms / floorMs
+        const reference = maxRatio === Infinity
         const ratioOk = ratio <= maxRatio
         const timeOk = ms < 1500
         if (!ratioOk) misses.push(`${label} ${name}: ${ratio.toFixed(2)}× > ${maxRatio}×`)
-        if (larger && !timeOk) misses.push(`${label} ${name}: ${fmtS(ms)} ≥ 1.5 s`)
-        console.log(`   ${name.padEnd(38)} ${fmtS(ms).padStart(9)} ${fmtRate(q.rowsInRange / (ms / 1000)).padStart(10)} ${`${ratio.toFixed(2)}×`.padStart(8)}  ≤${maxRatio}× ${verdict(ratioOk)}${larger ? `, <1.5 s ${verdict(timeOk)}` : ''}   (runs ${r.times.map((x) => (x / 1000).toFixed(3)).join(', ')}; ${fmtN(r.resultRows)} result rows; peak RSS ${r.maxRssMb.toFixed(0)} MB)`)
+        if (larger && !timeOk && !reference) misses.push(`${label} ${name}: ${fmtS(ms)} ≥ 1.5 s`)
+        const target = reference ? 'reference, no target' : `≤${maxRatio}× ${verdict(ratioOk)}${larger ? `, <1.5 s ${verdict(timeOk)}` : ''}`
+        console.log(`   ${name.padEnd(42)} ${fmtS(ms).padStart(9)} ${fmtRate(q.rowsInRange / (ms / 1000)).padStart(10)} ${`${ratio.toFixed(2)}×`.padStart(8)}  ${target}   (runs ${r.times.map((x) => (x / 1000).toFixed(3)).join(', ')}; ${fmtN(r.resultRows)} result rows; peak RSS ${r.maxRssMb.toFixed(0)} MB)`)
       }
       if (!larger) continue
 

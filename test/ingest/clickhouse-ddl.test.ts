@@ -32,7 +32,8 @@ function columnsOf (sqlText: string): string {
 
 test('every statement of the cluster DDL parses', async (t) => {
   const files = readdirSync(CLUSTER_DIR).filter((f) => f.endsWith('.sql')).sort()
-  t.same(files, ['001_tenant_acquisition_events.sql', '002_usage_rollups.sql', '003_bi_views.sql'])
+  // One cluster file for every single-server migration, under the same name.
+  t.same(files, readdirSync(CLICKHOUSE_MIGRATIONS_DIR).filter((f) => f.endsWith('.sql')).sort())
   for (const file of files) {
     for (const statement of splitStatements(read(join(CLUSTER_DIR, file)))) {
       const [formatted] = await rows<{ q: string }>('SELECT formatQuery({sql:String}) AS q', { sql: statement })
@@ -55,6 +56,16 @@ test('the cluster BI views are the single-server views created on every node', a
   const single = splitStatements(read(join(CLICKHOUSE_MIGRATIONS_DIR, '003_bi_views.sql')))
   const cluster = splitStatements(read(join(CLUSTER_DIR, '003_bi_views.sql')))
   t.same(cluster, single.map((s) => s.replace(/^CREATE VIEW IF NOT EXISTS (\w+) AS/, "CREATE VIEW IF NOT EXISTS $1 ON CLUSTER '{cluster}' AS")))
+})
+
+test('the cluster acquisition view and projections are the single-server ones, on every node and on the local tables', async (t) => {
+  const view = splitStatements(read(join(CLICKHOUSE_MIGRATIONS_DIR, '004_acquisition_final_view.sql')))
+  t.same(splitStatements(read(join(CLUSTER_DIR, '004_acquisition_final_view.sql'))),
+    view.map((s) => s.replace(/^CREATE OR REPLACE VIEW (\w+) AS/, "CREATE OR REPLACE VIEW $1 ON CLUSTER '{cluster}' AS")))
+  const projections = splitStatements(read(join(CLICKHOUSE_MIGRATIONS_DIR, '005_network_day_projections.sql')))
+  t.ok(projections.length > 0)
+  t.same(splitStatements(read(join(CLUSTER_DIR, '005_network_day_projections.sql'))),
+    projections.map((s) => s.replace(/^ALTER TABLE (\w+) /, "ALTER TABLE $1_local ON CLUSTER '{cluster}' ")))
 })
 
 test('BI cohorts plus the unattributed bucket add up to the network total', async (t) => {
@@ -87,4 +98,20 @@ test('BI cohorts plus the unattributed bucket add up to the network total', asyn
   const [cohort] = await rows<Record<string, number | string>>('SELECT * FROM bi_tenant_cohorts WHERE tenant_id = {id:UUID}', { id: attributed })
   t.equal(cohort?.signup_week, '2031-03-03')
   t.equal(cohort?.signup_month, '2031-03-01')
+})
+
+test('tenant_acquisition_events_final keeps the latest ingested event per tenant, also under a filter', async (t) => {
+  const tenant = randomUUID()
+  const event = (utm: string, ingestedAt: string): Record<string, unknown> => ({
+    timestamp: '2026-03-01 10:00:00', tenant_id: tenant, signup_channel: 'web', signup_method: 'email_password',
+    utm_source: utm, is_agent: 0, event_data: '{}', event_id: randomUUID(), ingested_at: ingestedAt
+  })
+  // Newest first, in separate inserts (separate parts, not merged): the version decides, not the order.
+  await ch.client.insert({ table: 'tenant_acquisition_events', values: [event('newer', '2026-03-02 00:00:00.000')], format: 'JSONEachRow' })
+  await ch.client.insert({ table: 'tenant_acquisition_events', values: [event('older', '2026-03-01 00:00:00.000')], format: 'JSONEachRow' })
+  const all = await rows<{ utm_source: string }>('SELECT utm_source FROM tenant_acquisition_events_final WHERE tenant_id = {t:UUID}', { t: tenant })
+  t.same(all, [{ utm_source: 'newer' }])
+  // A filter on a non-key column applies after the collapse: the older event never shows through.
+  const older = await rows('SELECT tenant_id FROM tenant_acquisition_events_final WHERE tenant_id = {t:UUID} AND utm_source = \'older\'', { t: tenant })
+  t.same(older, [])
 })

@@ -3,7 +3,11 @@
  *
  * Each rollup is aggregated on its own straight to the period, with only its own columns
  * (no per-tenant step, no join between rollups, no wide zero-padded union: at 56 M rows the
- * padded union cost twice the per-table sums), so the sums cost what a plain `sum` costs.
+ * padded union cost twice the per-table sums). Those per-table aggregates are written so that
+ * they match the rollups' `network_day` projections (sql/clickhouse/005): grouped by a
+ * function of `day` (and `process_type`, pivoted afterwards), with the projections' own
+ * aggregate functions, so ClickHouse reads a few hundred pre-merged day rows, unique-viewer
+ * states included, instead of every tenant's rows.
  * Active tenants are the distinct tenants over all three, from a one-column union (see
  * `tenantKey`); unique viewers are the merge of the uniqCombined states of the whole
  * network, never a sum of per-tenant counts. The joins are between per-period results
@@ -41,11 +45,15 @@ WITH
     FROM tenant_viewer_daily WHERE ${range} GROUP BY period_start
   ),
   pr AS (
-    SELECT ${p} AS period_start,
-      sumIf(media_seconds, process_type = 'Livepeer') AS lp,
-      sumIf(media_seconds, process_type = 'AV') AS nat,
-      sumIf(media_seconds, process_type NOT IN ('Livepeer', 'AV')) AS oth
-    FROM processing_daily WHERE ${range} GROUP BY period_start
+    SELECT period_start,
+      sumIf(s, process_type = 'Livepeer') AS lp,
+      sumIf(s, process_type = 'AV') AS nat,
+      sumIf(s, process_type NOT IN ('Livepeer', 'AV')) AS oth
+    FROM (
+      SELECT ${p} AS period_start, process_type, sum(media_seconds) AS s
+      FROM processing_daily WHERE ${range} GROUP BY period_start, process_type
+    )
+    GROUP BY period_start
   ),
   a AS (
     SELECT ${p} AS period_start, sum(requests) AS req, sum(errors) AS err

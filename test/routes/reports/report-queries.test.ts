@@ -71,3 +71,15 @@ t.test('the funnel reads usage up to the end of every window it can reach', asyn
   // A 90-day window reaches past the month after.
   t.equal(funnelUsageEnd('2026-03-01', 90), '2026-05-30')
 })
+
+t.test('network usage reads the day projections of the three rollups, not their rows', async (t) => {
+  // The per-period sums and the unique-viewer merge come from `network_day` (sql/clickhouse/005);
+  // only the distinct-tenant count reads rows. A change to the aggregates that stops matching
+  // the projections shows here, not only as a slower report.
+  for (const granularity of granularities) {
+    const built = buildNetworkUsageQuery({ ...range, granularity })
+    const rs = await ch.client.query({ query: `EXPLAIN ${built.query}`, query_params: built.params, format: 'TabSeparatedRaw' })
+    const plan = await rs.text()
+    t.equal(plan.match(/ReadFromMergeTree \(network_day\)/g)?.length ?? 0, 3, `${granularity}: three projection reads`)
+  }
+})
