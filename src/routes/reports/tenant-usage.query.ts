@@ -110,7 +110,7 @@ export function buildTenantUsageQuery (input: TenantUsageInput): BuiltQuery {
     limit = '\nLIMIT {row_limit:UInt32}'
   }
   const byName = new Map<string, string>(USAGE_METRICS.map((m) => [m, valueOutput(m, `u.${m}`)]))
-  byName.set('unique_viewers', 'finalizeAggregation(u.uv_state) AS unique_viewers')
+  byName.set('unique_viewers', 'u.unique_viewers AS unique_viewers')
   const query = `
 SELECT
   u.period_start AS period_start,
@@ -120,7 +120,7 @@ SELECT
   ${DIMENSIONS.map((d) => `${stringCell(`if(a.attributed = 1, a.${dimColumn(d)}, '${UNATTRIBUTED}')`, input.format)} AS ${d}`).join(',\n  ')},
   ${TENANT_USAGE_COLUMNS.slice(4 + DIMENSIONS.length).map((c) => byName.get(c)).join(',\n  ')}
 FROM (
-  SELECT period_start, tenant_id, ${USAGE_METRICS.map((m) => `sum(${m}) AS ${m}`).join(', ')}, uniqCombinedMergeState(uv_state) AS uv_state
+  SELECT period_start, tenant_id, ${USAGE_METRICS.map((m) => `sum(${m}) AS ${m}`).join(', ')}, sum(unique_viewers) AS unique_viewers
   FROM (${usageRowsSubquery({
     granularity: input.granularity,
     uniqueViewers: true,
