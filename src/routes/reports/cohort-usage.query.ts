@@ -2,17 +2,18 @@
  * Cohort usage: network usage split by signup cohort (week or month of the acquisition
  * event) and one attribution dimension, per usage period.
  *
- * The usage rows of the three rollups (see `usageRowsSubquery`) are joined to the small
- * per-tenant acquisition side (the hash-built right side) and aggregated to (cohort, group,
- * period). For week and month usage periods each tenant's period is summed first, so the
- * join probes once per (period, tenant) and active tenants are a count of those rows
- * (measured at 100k tenants, 365 days, month × month: 0.6x the CPU of joining the raw rows);
- * for days, raw rows are joined and active tenants are the distinct tenant keys of each
- * group. Cohorts are grouped on their Date (not its string) and named at the end. Without
- * filters the join is a LEFT join and tenants without an acquisition event land in the
- * `unattributed` cohort, so for every period and metric the rows add up to exactly the
- * network-usage figure (each tenant belongs to one cohort; each figure is rounded after
- * the same sums). With filters, only tenants matching them are counted.
+ * Usage is summed per (usage period, tenant) — each rollup on its own, keyed by the tenant's
+ * 64-bit `tenantKey` (see `usagePerTenantSubquery`; at 100k tenants over a year 0.92 s for
+ * the whole report against 1.9 s when the raw rows were grouped by (period, tenant_id)) —
+ * then joined to the small per-tenant acquisition side (the hash-built right side, one row
+ * per key) and aggregated to (cohort, group, period); active tenants are a count of those
+ * (period, tenant) rows. For days, that intermediate has as many groups as there are rows,
+ * so the raw rows are joined and the distinct keys of each group counted instead. Cohorts
+ * are grouped on their Date (not its string) and named at the end. Without filters the join
+ * is a LEFT join and tenants without an acquisition event land in the `unattributed`
+ * cohort, so for every period and metric the rows add up to exactly the network-usage figure
+ * (each tenant key belongs to one cohort; each figure is rounded after the same sums). With
+ * filters, only tenants matching them are counted.
  *
  * `tenants` is the cohort group's size: its signups (all time, filters applied); for
  * `unattributed`, the distinct tenants with usage in the range.
@@ -20,7 +21,7 @@
 import {
   tenantKey,
   UNATTRIBUTED, USAGE_METRICS, acquisitionSubquery, assertDimension, assertRange, dimColumn,
-  hasFilters, metricOutput, periodOf, stringCell, usageRowsSubquery,
+  hasFilters, metricOutput, periodOf, stringCell, usagePerTenantSubquery, usageRowsSubquery,
   type BuiltQuery, type CohortPeriod, type Dimension, type DimensionFilters, type Granularity, type RangeInput
 } from './common.query.ts'
 
@@ -46,15 +47,14 @@ export function buildCohortUsageQuery (input: CohortUsageInput): BuiltQuery {
   const join = hasFilters(filters) ? 'INNER JOIN' : 'LEFT JOIN'
   const g = input.groupBy
   const metrics = USAGE_METRICS.filter((m) => (COHORT_USAGE_METRICS as readonly string[]).includes(m))
-  // Week and month: sum each tenant's period first (far fewer rows than the rollups), so the
-  // join probes once per (period, tenant) and active tenants are a plain count of those rows.
-  // Day: that intermediate has as many groups as there are rows, so the raw rows are joined
-  // and the distinct tenants counted per group instead.
   const perTenant = input.granularity !== 'day'
-  const rows = usageRowsSubquery({ granularity: input.granularity, metrics })
   const source = perTenant
-    ? `SELECT period_start, tenant_id, ${metrics.map((m) => `sum(${m}) AS ${m}`).join(', ')} FROM (${rows}) GROUP BY period_start, tenant_id`
-    : rows
+    ? usagePerTenantSubquery({ granularity: input.granularity, metrics })
+    : `SELECT *, ${tenantKey()} AS k FROM (${usageRowsSubquery({ granularity: input.granularity, metrics })})`
+  // The acquisition side keyed like the usage, one row per key: should two tenants ever share
+  // a 64-bit key, their usage is still counted once (in one of their cohorts), so the cohorts
+  // keep adding up to the network total, whose active tenants count the same keys.
+  const dimsOfAcq = g !== undefined ? `, any(${dimColumn(g)}) AS ${dimColumn(g)}` : ''
   const query = `
 WITH
   acq AS (${acq}),
@@ -68,11 +68,11 @@ WITH
       if(a.attributed = 1, ${periodOf(input.cohort, 'a.signup_day')}, toDate(0)) AS cohort_day,
       ${g !== undefined ? `if(a.attributed = 1, a.${dimColumn(g)}, '${UNATTRIBUTED}') AS group_key,` : ''}
       u.period_start AS period_start,
-      ${perTenant ? 'count()' : `uniqExact(${tenantKey('u.tenant_id')})`} AS active_tenants,
+      ${perTenant ? 'count()' : 'uniqExact(u.k)'} AS active_tenants,
       ${metrics.map((m) => metricOutput(m, `u.${m}`)).join(',\n      ')},
-      uniqExactStateIf(${tenantKey('u.tenant_id')}, a.attributed = 0) AS unattributed_state
+      uniqExactStateIf(u.k, a.attributed = 0) AS unattributed_state
     FROM (${source}) AS u
-    ${join} (SELECT * FROM acq) AS a ON a.tenant_id = u.tenant_id
+    ${join} (SELECT ${tenantKey()} AS k, any(signup_day) AS signup_day${dimsOfAcq}, any(attributed) AS attributed FROM acq GROUP BY k) AS a ON a.k = u.k
     GROUP BY attributed, cohort_day, ${g !== undefined ? 'group_key, ' : ''}period_start
   )
 SELECT

@@ -38,9 +38,12 @@ export const FLOAT_DECIMALS = 6
 
 /**
  * Distinct tenants are counted on a 64-bit hash of the id: on chDB `uniqExact` over UUIDs
- * cost ~4x more than over UInt64 (measured: +700 ms vs +90 ms on 7.9 M rows). A wrong count
- * needs two active tenants of one period (or group) to collide in 64 bits: about 3·10⁻¹⁰
- * at 100k tenants. Every report uses this same key, so their counts still agree.
+ * cost ~4x more than over UInt64 (measured: +700 ms vs +90 ms on 7.9 M rows). The per-tenant
+ * sums of cohort-usage and referral-codes are grouped and joined on it too (grouping by
+ * (period, UUID) cost 2.5x (period, UInt64)). A wrong figure needs two active tenants of one
+ * period (or group) to collide in 64 bits: about 3·10⁻¹⁰ at 100k tenants; they would count
+ * as one tenant, in one cohort, never twice. Every report uses this same key, so their
+ * counts still agree.
  */
 export const tenantKey = (column = 'tenant_id'): string => `cityHash64(${column})`
 
@@ -228,6 +231,40 @@ export function usageRowsSubquery (options: UsageSubqueryOptions): string {
       api_errors: 'errors'
     }, zeroU, 'api_usage_daily')
   ].join('\n  UNION ALL\n  ')
+}
+
+/**
+ * Usage summed per (period, tenant) — `period_start` (absent without a granularity: per
+ * tenant over the whole range), `k` (the tenant's {@link tenantKey}) and each metric asked
+ * for — with every rollup summed on its own first and only its own
+ * metrics carried, then the three results added up. Grouping on (Date, UInt64) instead of
+ * (Date, UUID) is what makes this fast: on chDB at 100k tenants, 45 M rows summed to their
+ * 475k (month, tenant) pairs in 0.66 s against 1.46 s for the raw rows stacked and grouped
+ * by (month, tenant_id). Callers join it to the acquisition side on `k`.
+ */
+export function usagePerTenantSubquery (options: { granularity: Granularity | null, metrics?: readonly UsageMetric[] }): string {
+  const where = 'day >= {from:Date} AND day < {to:Date}'
+  const period = options.granularity === null ? [] : [`${periodOf(options.granularity, 'day')} AS period_start`]
+  const keys = [...period, `${tenantKey()} AS k`].join(', ')
+  const groupKeys = options.granularity === null ? 'k' : 'period_start, k'
+  const carried = options.metrics ?? USAGE_METRICS
+  const own: Array<[string, Partial<Record<UsageMetric, string>>]> = [
+    ['tenant_viewer_daily', { viewer_hours: 'sum(viewer_hours)', egress_gb: 'sum(egress_gb)', total_sessions: 'sum(total_sessions)' }],
+    ['processing_daily', {
+      livepeer_seconds: "sumIf(media_seconds, process_type = 'Livepeer')",
+      native_seconds: "sumIf(media_seconds, process_type = 'AV')",
+      other_processing_seconds: "sumIf(media_seconds, process_type NOT IN ('Livepeer', 'AV'))"
+    }],
+    ['api_usage_daily', { api_requests: 'sum(requests)', api_errors: 'sum(errors)' }]
+  ]
+  const zero = (m: UsageMetric): string => isFloatMetric(m) ? 'toFloat64(0)' : 'toUInt64(0)'
+  const branches = own.map(([table, sums]) =>
+    `SELECT ${keys}, ${carried.map((m) => `${sums[m] ?? zero(m)} AS ${m}`).join(', ')} FROM ${table} WHERE ${where} GROUP BY ${groupKeys}`)
+  return `SELECT ${groupKeys}, ${carried.map((m) => `sum(${m}) AS ${m}`).join(', ')}
+    FROM (
+      ${branches.join('\n      UNION ALL\n      ')}
+    )
+    GROUP BY ${groupKeys}`
 }
 
 /** The output expression of a summed metric (rounded when floating point). */

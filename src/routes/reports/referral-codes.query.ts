@@ -10,7 +10,7 @@
  */
 import {
   tenantKey,
-  USAGE_METRICS, acquisitionSubquery, assertRange, metricOutput, stringCell, usageRowsSubquery,
+  USAGE_METRICS, acquisitionSubquery, assertRange, metricOutput, stringCell, usagePerTenantSubquery,
   type BuiltQuery, type DimensionFilters, type RangeInput
 } from './common.query.ts'
 import { COHORT_USAGE_METRICS } from './cohort-usage.query.ts'
@@ -48,10 +48,10 @@ WITH
     FROM acq GROUP BY code_key
   ),
   used AS (
-    SELECT lower(a.code) AS code_key, uniqExact(${tenantKey('u.tenant_id')}) AS active_tenants,
+    SELECT lower(a.code) AS code_key, count() AS active_tenants,
       ${metrics.map((m) => metricOutput(m, `u.${m}`)).join(',\n      ')}
-    FROM (${usageRowsSubquery({ granularity: null, metrics })}) AS u
-    INNER JOIN (SELECT tenant_id, code FROM acq) AS a ON a.tenant_id = u.tenant_id
+    FROM (${usagePerTenantSubquery({ granularity: null, metrics })}) AS u
+    INNER JOIN (SELECT ${tenantKey()} AS k, any(code) AS code FROM acq GROUP BY k) AS a ON a.k = u.k
     GROUP BY code_key
   )
 SELECT
