@@ -9,8 +9,8 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { GatewayConfig } from '../src/config.ts'
 import { problemErrorHandler } from '../src/errors.ts'
 import { operatorAuthHook } from '../src/routes/operator-auth.ts'
-import { openPostgres } from '../src/db/postgres.ts'
-import { openClickHouse } from '../src/clickhouse/client.ts'
+import { openPostgres, type PostgresHandle } from '../src/db/postgres.ts'
+import { openClickHouse, type ClickHouseHandle } from '../src/clickhouse/client.ts'
 import { migrateClickHouse } from '../src/clickhouse/migrations.ts'
 import { seedDemoIfEmpty } from '../src/seed/index.ts'
 import { createRelay } from '../src/ingest/relay.ts'
@@ -41,13 +41,28 @@ export async function buildGateway (config: Readonly<GatewayConfig>, options: Bu
     schema: config.pgSchema
   })
   app.addHook('onClose', async () => { await postgres.close() })
+  let clickhouse: ClickHouseHandle | undefined
+  try {
+    clickhouse = await openClickHouse(config.clickhouseUrl !== undefined
+      ? { url: config.clickhouseUrl }
+      : { dataDir: join(config.dataDir, 'chdb') })
+    await assembleGateway(app, config, postgres, clickhouse)
+    return app
+  } catch (err) {
+    // A gateway that failed to build is never closed by its caller, so its onClose hooks
+    // never run: release both engines here (PGlite's directory lock, chDB's files).
+    await clickhouse?.close().catch(() => {})
+    await postgres.close().catch(() => {})
+    throw err
+  }
+}
+
+/** Everything after the engines are open: migrations, relay, demo data, the plugins and routes. */
+async function assembleGateway (app: FastifyInstance, config: Readonly<GatewayConfig>, postgres: PostgresHandle<ExampleDatabase>, clickhouse: ClickHouseHandle): Promise<void> {
   // The package's tables, then the example's own (tenants, users, …) with their own record.
   for (const migrate of [migrateToLatest, migrateExample]) {
     const result = await migrate(postgres.db, { schema: config.pgSchema })
-    if (result.error !== undefined) {
-      await postgres.close()
-      throw result.error
-    }
+    if (result.error !== undefined) throw result.error
   }
 
   // ── ClickHouse (issue 4) ────────────────────────────────────────────────────
@@ -55,15 +70,8 @@ export async function buildGateway (config: Readonly<GatewayConfig>, options: Bu
   // ready and is drained before ClickHouse and Postgres close (onClose hooks run last-in,
   // first-out, so this one runs before the Postgres one above). Later sections use
   // `clickhouse` (e.g. the reports plugin) and `relay` (operator routes).
-  const clickhouse = await openClickHouse(config.clickhouseUrl !== undefined
-    ? { url: config.clickhouseUrl }
-    : { dataDir: join(config.dataDir, 'chdb') })
   const clickhouseMigrated = await migrateClickHouse(clickhouse.client)
-  if (clickhouseMigrated.error !== undefined) {
-    await clickhouse.close()
-    await postgres.close()
-    throw clickhouseMigrated.error
-  }
+  if (clickhouseMigrated.error !== undefined) throw clickhouseMigrated.error
   const relay = createRelay({ db: postgres.db, clickhouse: clickhouse.client, logger: app.log.child({ module: 'relay' }) })
   app.addHook('onReady', async () => { relay.start() })
   app.addHook('onClose', async () => {
@@ -129,5 +137,4 @@ export async function buildGateway (config: Readonly<GatewayConfig>, options: Bu
   })
 
   app.get('/healthz', { config: { attribution: false } }, async () => ({ ok: true }))
-  return app
 }
