@@ -10,11 +10,10 @@
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { loadConfig, type GatewayConfig } from '../config.ts'
-import { ERR_INVALID_OPTION } from '../errors.ts'
 import { openPostgres } from '../db/postgres.ts'
 import { migrateToLatest, type MigrateResult } from '../store/migrations.ts'
 import { openClickHouse } from '../clickhouse/client.ts'
-import { CLICKHOUSE_MIGRATIONS_DIR, migrateClickHouse, type MigrateOutcome } from '../clickhouse/migrations.ts'
+import { clickHouseDdlOf, clickHouseMigrationsDir, migrateClickHouse, type ClickHouseDdl, type MigrateOutcome } from '../clickhouse/migrations.ts'
 
 /** Runs the Postgres migrations for a configuration; opens and closes its own connection. */
 export async function migratePostgres (config: Readonly<GatewayConfig>): Promise<MigrateResult> {
@@ -34,10 +33,10 @@ export async function migratePostgres (config: Readonly<GatewayConfig>): Promise
  * Runs the ClickHouse migrations (CLICKHOUSE_URL, else chDB in DATA_DIR); opens and closes its
  * own client. `ddl: 'cluster'` applies the ON CLUSTER variant (`sql/clickhouse/cluster/`).
  */
-export async function migrateClickHouseStep (config: Readonly<GatewayConfig>, ddl: 'server' | 'cluster' = 'server'): Promise<MigrateOutcome> {
+export async function migrateClickHouseStep (config: Readonly<GatewayConfig>, ddl: ClickHouseDdl = 'server'): Promise<MigrateOutcome> {
   const clickhouse = await openClickHouse(config.clickhouseUrl !== undefined ? { url: config.clickhouseUrl } : { dataDir: join(config.dataDir, 'chdb') })
   try {
-    return await migrateClickHouse(clickhouse.client, ddl === 'cluster' ? join(CLICKHOUSE_MIGRATIONS_DIR, 'cluster') : CLICKHOUSE_MIGRATIONS_DIR)
+    return await migrateClickHouse(clickhouse.client, clickHouseMigrationsDir(ddl))
   } finally {
     await clickhouse.close()
   }
@@ -53,9 +52,7 @@ async function main (): Promise<void> {
   const config = loadConfig()
   const outcomes: boolean[] = []
   outcomes.push(report('postgres', await migratePostgres(config)))
-  const ddl = process.env.CLICKHOUSE_DDL ?? 'server'
-  if (ddl !== 'server' && ddl !== 'cluster') throw new ERR_INVALID_OPTION('CLICKHOUSE_DDL', 'must be "server" or "cluster"')
-  outcomes.push(report('clickhouse', await migrateClickHouseStep(config, ddl)))
+  outcomes.push(report('clickhouse', await migrateClickHouseStep(config, clickHouseDdlOf(process.env.CLICKHOUSE_DDL))))
   if (outcomes.includes(false)) process.exitCode = 1
 }
 

@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { openClickHouse } from '../clickhouse/client.ts'
-import { migrateClickHouse } from '../clickhouse/migrations.ts'
+import { clickHouseDdlOf, clickHouseMigrationsDir, migrateClickHouse, type ClickHouseDdl } from '../clickhouse/migrations.ts'
 import { DEFAULT_DATA_DIR } from '../config.ts'
 import {
   DEFAULT_DEMO_DAYS, DEFAULT_DEMO_SEED, SEEDED_TABLES, DEFAULT_DEMO_TENANTS, DEFAULT_TRACKING_START_FRACTION,
@@ -39,8 +39,8 @@ with deterministic demo data (same arguments → identical rows).
   --checksums                    print a per-table checksum afterwards
   --help                         this text
 
-Target: CLICKHOUSE_URL (a ClickHouse server), else the embedded chDB in DATA_DIR/chdb
-(default ./.data/chdb). The example gateway holds its embedded engine while it runs:
+Target: CLICKHOUSE_URL (a ClickHouse server; CLICKHOUSE_DDL=cluster for a cluster migrated
+with the cluster DDL), else the embedded chDB in DATA_DIR/chdb (default ./.data/chdb). The example gateway holds its embedded engine while it runs:
 stop it before seeding that directory (it seeds a small data set itself on first start).`
 
 /** Parses the command line into generator options (throws a TypeError on a malformed one). */
@@ -94,12 +94,22 @@ async function main (): Promise<void> {
     console.log(SEED_USAGE)
     return
   }
+  let ddl: ClickHouseDdl
+  try {
+    ddl = clickHouseDdlOf(process.env.CLICKHOUSE_DDL)
+  } catch (err) {
+    console.error((err as Error).message)
+    process.exitCode = 2
+    return
+  }
   const url = process.env.CLICKHOUSE_URL || undefined
   const dataDir = join(resolve(process.env.DATA_DIR || DEFAULT_DATA_DIR), 'chdb')
   // One INSERT … SELECT per table: at 100k tenants × 730 days a server may need minutes for one.
   const clickhouse = await openClickHouse(url !== undefined ? { url, requestTimeoutMs: SERVER_TIMEOUT_MS } : { dataDir })
   try {
-    const migrated = await migrateClickHouse(clickhouse.client)
+    // The same migrations `npm run migrate` applies: on a cluster (CLICKHOUSE_DDL=cluster)
+    // the single-server files would clash with the recorded cluster ones.
+    const migrated = await migrateClickHouse(clickhouse.client, clickHouseMigrationsDir(ddl))
     if (migrated.error !== undefined) throw migrated.error
     console.log(`seeding ${clickhouse.engine === 'chdb' ? `embedded chDB in ${dataDir}` : 'the ClickHouse server'} …`)
     const summary = await seedDemoData(clickhouse.client, parsed.options)

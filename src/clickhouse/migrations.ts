@@ -12,9 +12,23 @@ import { readdir, readFile } from 'node:fs/promises'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { ClickHouseClient } from '@clickhouse/client'
+import { ERR_INVALID_OPTION } from '../errors.ts'
 
 export const CLICKHOUSE_MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'sql', 'clickhouse')
 const LEDGER = '_fw_attribution_migrations'
+
+/** Which DDL a deployment uses: one server, or a cluster (`ON CLUSTER`, Replicated + Distributed). */
+export type ClickHouseDdl = 'server' | 'cluster'
+
+/** Reads `CLICKHOUSE_DDL` (unset → `server`); anything else is refused. */
+export function clickHouseDdlOf (value: string | undefined): ClickHouseDdl {
+  const ddl = value === undefined || value === '' ? 'server' : value
+  if (ddl !== 'server' && ddl !== 'cluster') throw new ERR_INVALID_OPTION('CLICKHOUSE_DDL', 'must be "server" or "cluster"')
+  return ddl
+}
+
+/** The migrations directory of a DDL flavour. Every tool that migrates must pick the same one. */
+export const clickHouseMigrationsDir = (ddl: ClickHouseDdl): string => ddl === 'cluster' ? join(CLICKHOUSE_MIGRATIONS_DIR, 'cluster') : CLICKHOUSE_MIGRATIONS_DIR
 
 export interface MigrationResult {
   name: string

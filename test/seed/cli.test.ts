@@ -5,13 +5,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseSeedArgs } from '../../src/cli/seed.ts'
+import { CLICKHOUSE_MIGRATIONS_DIR, clickHouseDdlOf, clickHouseMigrationsDir } from '../../src/clickhouse/migrations.ts'
 
 const CLI = fileURLToPath(new URL('../../src/cli/seed.ts', import.meta.url))
 const dataDir = mkdtempSync(join(tmpdir(), 'fw-seed-cli-'))
 t.teardown(() => rmSync(dataDir, { recursive: true, force: true }))
 
-function runCli (args: string[]): Promise<{ code: number, stdout: string, stderr: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir }
+function runCli (args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<{ code: number, stdout: string, stderr: string }> {
+  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, ...extraEnv }
   delete env.CLICKHOUSE_URL
   return new Promise((resolve) => {
     execFile(process.execPath, ['--import', 'tsx', CLI, ...args], { env }, (err, stdout, stderr) => {
@@ -54,4 +55,16 @@ test('a bad argument exits with code 2 and the usage text', async (t) => {
   t.equal(res.code, 2)
   t.match(res.stderr, /"days"/)
   t.match(res.stderr, /Usage: npm run seed/)
+})
+
+test('seeding applies the migrations of the DDL that CLICKHOUSE_DDL names, as npm run migrate does', async (t) => {
+  t.equal(clickHouseMigrationsDir(clickHouseDdlOf(undefined)), CLICKHOUSE_MIGRATIONS_DIR)
+  t.equal(clickHouseMigrationsDir(clickHouseDdlOf('server')), CLICKHOUSE_MIGRATIONS_DIR)
+  t.equal(clickHouseMigrationsDir(clickHouseDdlOf('cluster')), join(CLICKHOUSE_MIGRATIONS_DIR, 'cluster'))
+  t.throws(() => clickHouseDdlOf('replicated'), { code: 'FW_ATTR_INVALID_OPTION' })
+  // A wrong value stops the CLI before it touches any engine.
+  const res = await runCli(['--tenants', '10', '--days', '5'], { CLICKHOUSE_DDL: 'replicated' })
+  t.equal(res.code, 2)
+  t.match(res.stderr, /CLICKHOUSE_DDL/)
+  t.equal(res.stdout, '')
 })
