@@ -20,7 +20,7 @@
  */
 import {
   tenantKey,
-  UNATTRIBUTED, USAGE_METRICS, acquisitionSubquery, assertDimension, assertRange, dimColumn,
+  UNATTRIBUTED, USAGE_METRICS, acquisitionByKey, acquisitionSubquery, assertDimension, assertRange, dimColumn,
   hasFilters, metricOutput, periodOf, stringCell, usagePerTenantSubquery, usageRowsSubquery,
   type BuiltQuery, type CohortPeriod, type Dimension, type DimensionFilters, type Granularity, type RangeInput
 } from './common.query.ts'
@@ -51,10 +51,6 @@ export function buildCohortUsageQuery (input: CohortUsageInput): BuiltQuery {
   const source = perTenant
     ? usagePerTenantSubquery({ granularity: input.granularity, metrics })
     : `SELECT *, ${tenantKey()} AS k FROM (${usageRowsSubquery({ granularity: input.granularity, metrics })})`
-  // The acquisition side keyed like the usage, one row per key: should two tenants ever share
-  // a 64-bit key, their usage is still counted once (in one of their cohorts), so the cohorts
-  // keep adding up to the network total, whose active tenants count the same keys.
-  const dimsOfAcq = g !== undefined ? `, any(${dimColumn(g)}) AS ${dimColumn(g)}` : ''
   const query = `
 WITH
   acq AS (${acq}),
@@ -72,7 +68,7 @@ WITH
       ${metrics.map((m) => metricOutput(m, `u.${m}`)).join(',\n      ')},
       uniqExactStateIf(u.k, a.attributed = 0) AS unattributed_state
     FROM (${source}) AS u
-    ${join} (SELECT ${tenantKey()} AS k, any(signup_day) AS signup_day${dimsOfAcq}, any(attributed) AS attributed FROM acq GROUP BY k) AS a ON a.k = u.k
+    ${join} (${acquisitionByKey(['signup_day', ...dims.map(dimColumn), 'attributed'])}) AS a ON a.k = u.k
     GROUP BY attributed, cohort_day, ${g !== undefined ? 'group_key, ' : ''}period_start
   )
 SELECT

@@ -15,7 +15,7 @@
  * appears, zero-filled, and a period with usage in any one rollup is in that list.
  */
 import {
-  assertRange, periodOf, rounded, tenantKey, type BuiltQuery, type Granularity, type RangeInput
+  PROCESS_TYPE_CONDITIONS, assertRange, periodOf, rounded, tenantKey, type BuiltQuery, type Granularity, type RangeInput
 } from './common.query.ts'
 
 export interface NetworkUsageInput extends RangeInput {
@@ -46,9 +46,9 @@ WITH
   ),
   pr AS (
     SELECT period_start,
-      sumIf(s, process_type = 'Livepeer') AS lp,
-      sumIf(s, process_type = 'AV') AS nat,
-      sumIf(s, process_type NOT IN ('Livepeer', 'AV')) AS oth
+      sumIf(s, ${PROCESS_TYPE_CONDITIONS.livepeer_seconds}) AS lp,
+      sumIf(s, ${PROCESS_TYPE_CONDITIONS.native_seconds}) AS nat,
+      sumIf(s, ${PROCESS_TYPE_CONDITIONS.other_processing_seconds}) AS oth
     FROM (
       SELECT ${p} AS period_start, process_type, sum(media_seconds) AS s
       FROM processing_daily WHERE ${range} GROUP BY period_start, process_type

@@ -9,8 +9,7 @@
  * whole report (CSV included) stays a single ClickHouse query with no per-row JS.
  */
 import {
-  tenantKey,
-  USAGE_METRICS, acquisitionSubquery, assertRange, metricOutput, stringCell, usagePerTenantSubquery,
+  USAGE_METRICS, acquisitionByKey, acquisitionSubquery, assertRange, metricOutput, stringCell, usagePerTenantSubquery,
   type BuiltQuery, type DimensionFilters, type RangeInput
 } from './common.query.ts'
 import { COHORT_USAGE_METRICS } from './cohort-usage.query.ts'
@@ -51,7 +50,7 @@ WITH
     SELECT lower(a.code) AS code_key, count() AS active_tenants,
       ${metrics.map((m) => metricOutput(m, `u.${m}`)).join(',\n      ')}
     FROM (${usagePerTenantSubquery({ granularity: null, metrics })}) AS u
-    INNER JOIN (SELECT ${tenantKey()} AS k, any(code) AS code FROM acq GROUP BY k) AS a ON a.k = u.k
+    INNER JOIN (${acquisitionByKey(['code'])}) AS a ON a.k = u.k
     GROUP BY code_key
   )
 SELECT
