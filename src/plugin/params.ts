@@ -10,6 +10,7 @@
  *   `utm_referrer`, `source`); a name may not be both an alias and a referral parameter;
  * - click id: the first present of the 17 known click-id parameters; only its name is kept.
  */
+import type { Touch } from '../contracts.ts'
 import { sanitizeText } from './sanitize.ts'
 
 /** Click-id parameters (PostHog's list), in precedence order. Only the name is ever kept. */
@@ -22,15 +23,8 @@ export const UTM_PARAMS = Object.freeze(['utm_source', 'utm_medium', 'utm_campai
 /** Campaign parameters that signal a campaign but have no field of their own. */
 export const EXTRA_CAMPAIGN_PARAMS = Object.freeze(['utm_id', 'gad_source', 'mc_cid'] as const)
 
-/** What a request or landing URL carried, sanitized. */
-export interface CampaignParams {
-  utm_source: string | null
-  utm_medium: string | null
-  utm_campaign: string | null
-  utm_content: string | null
-  utm_term: string | null
-  click_id_type: string | null
-  referral_code: string | null
+/** What a request or landing URL carried, sanitized: the touch's campaign fields, which `buildTouch` copies. */
+export interface CampaignParams extends Pick<Touch, typeof UTM_PARAMS[number] | 'click_id_type' | 'referral_code'> {
   /** Extra campaign parameters present (names only). */
   extra: string[]
 }
