@@ -102,7 +102,7 @@ SETTINGS optimize_use_projections = 0`
  * been merged. Merging them first measures what an operator's reports meet (and the floor
  * reads the same merged parts).
  */
-const MERGE_TABLES = ['tenant_acquisition_events', 'tenant_viewer_daily', 'processing_daily', 'api_usage_daily']
+const MERGE_TABLES = ['tenant_acquisition_events', 'tenant_viewer_daily', 'processing_daily', 'api_usage_daily', 'tenant_activity_daily']
 const ROWS_IN_RANGE = `
 SELECT (SELECT count() FROM tenant_viewer_daily WHERE day >= {from:Date} AND day < {to:Date})
      + (SELECT count() FROM processing_daily WHERE day >= {from:Date} AND day < {to:Date})

@@ -242,6 +242,9 @@ export const DROP_TENANTS = `DROP TABLE IF EXISTS ${STAGING_TABLE}`
 /** The four tables the generator fills, in insert order. */
 export const SEEDED_TABLES = ['tenant_acquisition_events', 'tenant_viewer_daily', 'processing_daily', 'api_usage_daily'] as const
 
+/** Tables the rollups' materialized views fill: emptied with them when the demo data is replaced. */
+export const DERIVED_TABLES = ['tenant_activity_daily'] as const
+
 /**
  * Order-independent checksum per table: row count and the sum of a hash of every column
  * (the viewer state through its finalized count). Equal across engines and merges.

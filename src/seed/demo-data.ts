@@ -23,7 +23,7 @@ import type { ClickHouseClient } from '@clickhouse/client'
 import { ERR_CONFLICT, ERR_INVALID_OPTION } from '../errors.ts'
 import {
   CHECKSUMS, CREATE_TENANTS, DROP_TENANTS, INSERT_ACQUISITION_EVENTS, INSERT_API_USAGE_DAILY,
-  INSERT_PROCESSING_DAILY, INSERT_VIEWER_DAILY, SEEDED_TABLES
+  INSERT_PROCESSING_DAILY, INSERT_VIEWER_DAILY, DERIVED_TABLES, SEEDED_TABLES
 } from './demo-data.sql.ts'
 
 export { SEEDED_TABLES }
@@ -139,7 +139,7 @@ export async function seedDemoData (client: ClickHouseClient, options: DemoDataO
   const opts = normalizeDemoDataOptions(options)
   const existing = await countSeededRows(client)
   if (opts.replace) {
-    for (const table of SEEDED_TABLES) await client.command({ query: `TRUNCATE TABLE IF EXISTS ${table}` })
+    for (const table of [...SEEDED_TABLES, ...DERIVED_TABLES]) await client.command({ query: `TRUNCATE TABLE IF EXISTS ${table}` })
   } else {
     const busy = SEEDED_TABLES.filter((t) => existing[t] > 0)
     if (busy.length > 0) throw new ERR_CONFLICT(`demo data refused: ${busy.join(', ')} already hold rows (use replace to empty them first)`)

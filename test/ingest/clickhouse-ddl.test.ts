@@ -8,6 +8,7 @@ import { CLICKHOUSE_MIGRATIONS_DIR, migrateClickHouse, splitStatements } from '.
 import { insertAcquisitionRows } from '../../src/ingest/acquisition-writer.ts'
 import { toAcquisitionRow } from '../../src/ingest/acquisition-row.ts'
 import { attribution } from './fixtures.ts'
+import { buildNetworkUsageQuery } from '../../src/routes/reports/network-usage.query.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'fw-ch-ddl-'))
 const ch = await openClickHouse(process.env.CLICKHOUSE_URL ? { url: process.env.CLICKHOUSE_URL } : { dataDir: join(dir, 'chdb') })
@@ -38,8 +39,14 @@ test('every statement of the cluster DDL parses', async (t) => {
     for (const statement of splitStatements(read(join(CLUSTER_DIR, file)))) {
       const [formatted] = await rows<{ q: string }>('SELECT formatQuery({sql:String}) AS q', { sql: statement })
       const what = `${file}: ${statement.slice(0, 60)}`
+      // A backfill INSERT runs once, through the Distributed tables; everything else on every node.
+      if (statement.startsWith('INSERT INTO')) {
+        t.match(formatted?.q, /^INSERT INTO \w+\n/, what)
+        t.match(statement, /^INSERT INTO tenant_activity_daily\nSELECT .* FROM (tenant_viewer_daily|processing_daily|api_usage_daily) GROUP BY /s, what)
+        continue
+      }
       t.match(formatted?.q, /ON CLUSTER [`']\{cluster\}[`']/, what)
-      if (statement.startsWith('CREATE TABLE')) t.match(formatted?.q, /ENGINE = (ReplicatedReplacingMergeTree|ReplicatedSummingMergeTree|Distributed)\(/, what)
+      if (statement.startsWith('CREATE TABLE')) t.match(formatted?.q, /ENGINE = (ReplicatedReplacingMergeTree|ReplicatedSummingMergeTree|ReplicatedAggregatingMergeTree|Distributed)\(/, what)
     }
   }
 })
@@ -66,6 +73,18 @@ test('the cluster acquisition view and projections are the single-server ones, o
   t.ok(projections.length > 0)
   t.same(splitStatements(read(join(CLUSTER_DIR, '005_network_day_projections.sql'))),
     projections.map((s) => s.replace(/^ALTER TABLE (\w+) /, "ALTER TABLE $1_local ON CLUSTER '{cluster}' ")))
+})
+
+test('the cluster activity table is the single-server one per shard, filled by the same views from the local rollups and backfilled the same way', async (t) => {
+  const single = splitStatements(read(join(CLICKHOUSE_MIGRATIONS_DIR, '006_tenant_activity_daily.sql')))
+  const cluster = splitStatements(read(join(CLUSTER_DIR, '006_tenant_activity_daily.sql')))
+  const [table, ...rest] = single
+  const [localTable, distributed, ...clusterRest] = cluster
+  t.equal(columnsOf(localTable as string), columnsOf(table as string))
+  t.match(distributed, /^CREATE TABLE IF NOT EXISTS tenant_activity_daily ON CLUSTER '\{cluster\}'\nAS tenant_activity_daily_local\nENGINE = Distributed\('\{cluster\}', currentDatabase\(\), 'tenant_activity_daily_local', cityHash64\(tenant_id\)\)$/)
+  t.same(clusterRest, rest.map((s) => s.startsWith('INSERT') ? s : s
+    .replace(/^CREATE MATERIALIZED VIEW IF NOT EXISTS (\w+) TO (\w+) AS/, "CREATE MATERIALIZED VIEW IF NOT EXISTS $1_local ON CLUSTER '{cluster}' TO $2_local AS")
+    .replace(/\nFROM (\w+) GROUP BY/, '\nFROM $1_local GROUP BY')))
 })
 
 test('BI cohorts plus the unattributed bucket add up to the network total', async (t) => {
@@ -98,6 +117,42 @@ test('BI cohorts plus the unattributed bucket add up to the network total', asyn
   const [cohort] = await rows<Record<string, number | string>>('SELECT * FROM bi_tenant_cohorts WHERE tenant_id = {id:UUID}', { id: attributed })
   t.equal(cohort?.signup_week, '2031-03-03')
   t.equal(cohort?.signup_month, '2031-03-01')
+})
+
+test('tenant_activity_daily holds each day a tenant used any rollup once, streamed when it had viewer hours, from new inserts and from the backfill', async (t) => {
+  const day = '2032-05-06'
+  const [viewer, idle, processor, caller] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()]
+  // Unmerged parts, as on a busy server: every read below must collapse them itself.
+  await ch.client.command({ query: 'SYSTEM STOP MERGES tenant_activity_daily' })
+  t.teardown(async () => { await ch.client.command({ query: 'SYSTEM START MERGES tenant_activity_daily' }) })
+  const viewerRow = (tenant: string, hours: number): string => `INSERT INTO tenant_viewer_daily SELECT toDate('${day}'), toUUID('${tenant}'), 'eu', ${hours}, 1, uniqCombinedState(toString(number)), 1 FROM numbers(3)`
+  await ch.client.command({ query: viewerRow(viewer, 2) })
+  await ch.client.command({ query: viewerRow(viewer, 1) }) // a re-delivered day: still one row
+  await ch.client.command({ query: viewerRow(idle, 0) }) // a viewer row without viewer hours
+  await ch.client.command({ query: `INSERT INTO processing_daily VALUES ('${day}', '${viewer}', 'eu', 'Livepeer', 'h264', 'video', 60, 1), ('${day}', '${processor}', 'eu', 'AV', 'h264', 'video', 30, 1), ('${day}', '${processor}', 'eu', 'AV', 'aac', 'audio', 30, 1)` })
+  await ch.client.command({ query: `INSERT INTO api_usage_daily VALUES ('${day}', '${caller}', 'jwt', 'query', 'streams', 9, 1, 100), ('${day}', '${viewer}', 'jwt', 'query', 'streams', 1, 0, 10), ('2032-05-07', '${caller}', 'jwt', 'query', 'streams', 1, 0, 10)` })
+  const activity = async (): Promise<Array<{ day: string, tenant_id: string, streamed: number }>> => rows(
+    'SELECT day, tenant_id, streamed FROM tenant_activity_daily FINAL WHERE day >= {day:Date} AND day < addDays({day:Date}, 7) ORDER BY day, streamed DESC, toString(tenant_id)', { day })
+  const expected = [
+    { day, tenant_id: viewer, streamed: 1 },
+    ...[idle, processor, caller].sort().map((tenant_id) => ({ day, tenant_id, streamed: 0 })),
+    { day: '2032-05-07', tenant_id: caller, streamed: 0 }
+  ]
+  t.same(await activity(), expected, 'filled by the materialized views as the rollups are written')
+  // Network usage counts each active tenant once, although the viewer tenant has four rows.
+  for (const granularity of ['day', 'week'] as const) {
+    const built = buildNetworkUsageQuery({ from: day, to: '2032-05-08', granularity })
+    const res = await rows<{ period_start: string, active_tenants: number }>(built.query, built.params)
+    t.same(res.map((r) => [r.period_start, Number(r.active_tenants)]), granularity === 'day' ? [[day, 4], ['2032-05-07', 1]] : [['2032-05-03', 4]], granularity)
+  }
+  // Rows already in the rollups when the migration runs: its INSERTs rebuild the same set.
+  await ch.client.command({ query: 'TRUNCATE TABLE tenant_activity_daily' })
+  const backfill = splitStatements(read(join(CLICKHOUSE_MIGRATIONS_DIR, '006_tenant_activity_daily.sql'))).filter((s) => s.startsWith('INSERT'))
+  t.equal(backfill.length, 3)
+  for (const query of backfill) await ch.client.command({ query })
+  t.same(await activity(), expected, 'rebuilt by the backfill')
+  for (const query of backfill) await ch.client.command({ query })
+  t.same(await activity(), expected, 'a second backfill changes nothing')
 })
 
 test('tenant_acquisition_events_final keeps the latest ingested event per tenant, also under a filter', async (t) => {

@@ -44,6 +44,10 @@ test('another seed gives other rows', async (t) => {
   t.not(other.tenant_acquisition_events.checksum, before.tenant_acquisition_events.checksum)
   await seedDemoData(ch.client, { ...OPTIONS, replace: true })
   t.same(await demoDataChecksums(ch.client), before, 'seeding again with replace restores the very same rows')
+  // The activity table the rollups fill holds exactly their (day, tenant) pairs, none left from the other seed.
+  const pairs = 'SELECT DISTINCT day, tenant_id FROM (SELECT day, tenant_id FROM tenant_viewer_daily UNION ALL SELECT day, tenant_id FROM processing_daily UNION ALL SELECT day, tenant_id FROM api_usage_daily)'
+  t.equal(await one('SELECT count() AS n FROM tenant_activity_daily FINAL'), await one(`SELECT count() AS n FROM (${pairs})`))
+  t.equal(await one(`SELECT count() AS n FROM (SELECT day, tenant_id FROM tenant_activity_daily FINAL) AS a LEFT ANTI JOIN (${pairs}) AS p ON a.day = p.day AND a.tenant_id = p.tenant_id`), 0)
 })
 
 test('a second run without replace is refused and leaves the rows alone', async (t) => {

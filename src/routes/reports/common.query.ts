@@ -43,7 +43,8 @@ export const FLOAT_DECIMALS = 6
  * (period, UUID) cost 2.5x (period, UInt64)). A wrong figure needs two active tenants of one
  * period (or group) to collide in 64 bits: about 3·10⁻¹⁰ at 100k tenants; they would count
  * as one tenant, in one cohort, never twice. Every report uses this same key, so their
- * counts still agree.
+ * counts still agree; the one exception is network usage by day, which counts the rows of
+ * the activity table (one per day and tenant id), so on such a day it would show one more.
  */
 export const tenantKey = (column = 'tenant_id'): string => `cityHash64(${column})`
 

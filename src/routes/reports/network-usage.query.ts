@@ -8,8 +8,8 @@
  * function of `day` (and `process_type`, pivoted afterwards), with the projections' own
  * aggregate functions, so ClickHouse reads a few hundred pre-merged day rows, unique-viewer
  * states included, instead of every tenant's rows.
- * Active tenants are the distinct tenants over all three, from a one-column union (see
- * `tenantKey`); unique viewers are the merge of the uniqCombined states of the whole
+ * Active tenants are the distinct tenants over all three, read from the activity table the
+ * rollups fill (see `activeTenants`); unique viewers are the merge of the uniqCombined states of the whole
  * network, never a sum of per-tenant counts. The joins are between per-period results
  * (hundreds of rows). A generated list of periods is the left side, so every period from `from` to `to`
  * appears, zero-filled, and a period with usage in any one rollup is in that list.
@@ -27,6 +27,19 @@ export const NETWORK_USAGE_COLUMNS = [
   'livepeer_seconds', 'native_seconds', 'other_processing_seconds', 'api_requests',
   'api_errors', 'active_tenants'
 ] as const
+
+/**
+ * Active tenants per period, from `tenant_activity_daily` (one row per day and tenant with
+ * usage in any rollup, sql/clickhouse/006). A day's count is the number of its rows, read
+ * with FINAL so unmerged duplicates count once (at 100k tenants over a year: 0.02 s, against
+ * 0.88 s for the distinct tenants of the 45 M stacked rollup rows); a week or month counts
+ * the distinct tenant keys of its days.
+ */
+function activeTenants (granularity: Granularity): string {
+  const range = 'day >= {from:Date} AND day < {to:Date}'
+  if (granularity === 'day') return `SELECT day AS period_start, count() AS active FROM tenant_activity_daily FINAL WHERE ${range} GROUP BY period_start`
+  return `SELECT ${periodOf(granularity, 'day')} AS period_start, uniqExact(${tenantKey()}) AS active FROM tenant_activity_daily WHERE ${range} GROUP BY period_start`
+}
 
 /** Builds the network-usage query (one row per period, ordered). */
 export function buildNetworkUsageQuery (input: NetworkUsageInput): BuiltQuery {
@@ -60,15 +73,7 @@ WITH
     FROM api_usage_daily WHERE ${range} GROUP BY period_start
   ),
   t AS (
-    SELECT period_start, uniqExact(k) AS active
-    FROM (
-      SELECT ${p} AS period_start, ${tenantKey()} AS k FROM tenant_viewer_daily WHERE ${range}
-      UNION ALL
-      SELECT ${p} AS period_start, ${tenantKey()} AS k FROM processing_daily WHERE ${range}
-      UNION ALL
-      SELECT ${p} AS period_start, ${tenantKey()} AS k FROM api_usage_daily WHERE ${range}
-    )
-    GROUP BY period_start
+    ${activeTenants(input.granularity)}
   )
 SELECT
   periods.period_start AS period_start,
