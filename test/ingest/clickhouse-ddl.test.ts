@@ -73,6 +73,10 @@ test('the cluster acquisition view and projections are the single-server ones, o
   t.ok(projections.length > 0)
   t.same(splitStatements(read(join(CLUSTER_DIR, '005_network_day_projections.sql'))),
     projections.map((s) => s.replace(/^ALTER TABLE (\w+) /, "ALTER TABLE $1_local ON CLUSTER '{cluster}' ")))
+  const tenantMonth = splitStatements(read(join(CLICKHOUSE_MIGRATIONS_DIR, '007_tenant_month_projections.sql')))
+  t.ok(tenantMonth.length > 0)
+  t.same(splitStatements(read(join(CLUSTER_DIR, '007_tenant_month_projections.sql'))),
+    tenantMonth.map((s) => s.replace(/^ALTER TABLE (\w+) /, "ALTER TABLE $1_local ON CLUSTER '{cluster}' ")))
 })
 
 test('the cluster activity table is the single-server one per shard, filled by the same views from the local rollups and backfilled the same way', async (t) => {

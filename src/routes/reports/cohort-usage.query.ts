@@ -49,7 +49,7 @@ export function buildCohortUsageQuery (input: CohortUsageInput): BuiltQuery {
   const metrics = USAGE_METRICS.filter((m) => (COHORT_USAGE_METRICS as readonly string[]).includes(m))
   const perTenant = input.granularity !== 'day'
   const source = perTenant
-    ? usagePerTenantSubquery({ granularity: input.granularity, metrics })
+    ? usagePerTenantSubquery({ granularity: input.granularity, metrics, range: input })
     : `SELECT *, ${tenantKey()} AS k FROM (${usageRowsSubquery({ granularity: input.granularity, metrics })})`
   const query = `
 WITH

@@ -253,9 +253,15 @@ export function usageRowsSubquery (options: UsageSubqueryOptions): string {
  * (Date, UUID) is what makes this fast: on chDB at 100k tenants, 45 M rows summed to their
  * 475k (month, tenant) pairs in 0.66 s against 1.46 s for the raw rows stacked and grouped
  * by (month, tenant_id). Callers join it to {@link acquisitionByKey} on `k`.
+ *
+ * When the range is whole months (`range` given, both ends on the 1st) and the rows are
+ * summed per month or over the whole range, the range is written on `toStartOfMonth(day)`
+ * (the same rows): each rollup then answers from its `tenant_month` projection
+ * (sql/clickhouse/007), about 100k rows a month instead of every row of every day.
  */
-export function usagePerTenantSubquery (options: { granularity: Granularity | null, metrics?: readonly UsageMetric[] }): string {
-  const where = 'day >= {from:Date} AND day < {to:Date}'
+export function usagePerTenantSubquery (options: { granularity: Granularity | null, metrics?: readonly UsageMetric[], range?: { from: string, to: string } }): string {
+  const byMonth = (options.granularity === 'month' || options.granularity === null) && options.range !== undefined && wholeMonths(options.range)
+  const where = byMonth ? 'toStartOfMonth(day) >= {from:Date} AND toStartOfMonth(day) < {to:Date}' : 'day >= {from:Date} AND day < {to:Date}'
   const period = options.granularity === null ? [] : [`${periodOf(options.granularity, 'day')} AS period_start`]
   const keys = [...period, `${tenantKey()} AS k`].join(', ')
   const groupKeys = options.granularity === null ? 'k' : 'period_start, k'
@@ -268,6 +274,9 @@ export function usagePerTenantSubquery (options: { granularity: Granularity | nu
     )
     GROUP BY ${groupKeys}`
 }
+
+/** Whether a range starts and ends on the first of a month. */
+export const wholeMonths = (range: { from: string, to: string }): boolean => range.from.endsWith('-01') && range.to.endsWith('-01')
 
 /**
  * The acquisition side `acq` keyed like {@link usagePerTenantSubquery}: `k` and `any()` of

@@ -49,7 +49,7 @@ WITH
   used AS (
     SELECT lower(a.code) AS code_key, count() AS active_tenants,
       ${metrics.map((m) => metricOutput(m, `u.${m}`)).join(',\n      ')}
-    FROM (${usagePerTenantSubquery({ granularity: null, metrics })}) AS u
+    FROM (${usagePerTenantSubquery({ granularity: null, metrics, range: input })}) AS u
     INNER JOIN (${acquisitionByKey(['code'])}) AS a ON a.k = u.k
     GROUP BY code_key
   )

@@ -74,7 +74,7 @@ t.test('the funnel reads usage up to the end of every window it can reach', asyn
 
 t.test('network usage reads the day projections of the three rollups, not their rows', async (t) => {
   // The per-period sums and the unique-viewer merge come from `network_day` (sql/clickhouse/005);
-  // only the distinct-tenant count reads rows. A change to the aggregates that stops matching
+  // the distinct-tenant count reads the activity table (006). A change to the aggregates that stops matching
   // the projections shows here, not only as a slower report.
   for (const granularity of granularities) {
     const built = buildNetworkUsageQuery({ ...range, granularity })
@@ -82,4 +82,17 @@ t.test('network usage reads the day projections of the three rollups, not their 
     const plan = await rs.text()
     t.equal(plan.match(/ReadFromMergeTree \(network_day\)/g)?.length ?? 0, 3, `${granularity}: three projection reads`)
   }
+})
+
+t.test('cohort usage by month and referral codes read the tenant-month projections for whole months, and rows otherwise', async (t) => {
+  const reads = async (built: BuiltQuery): Promise<number> => {
+    const rs = await ch.client.query({ query: `EXPLAIN ${built.query}`, query_params: built.params, format: 'TabSeparatedRaw' })
+    return (await rs.text()).match(/ReadFromMergeTree \(tenant_month\)/g)?.length ?? 0
+  }
+  const midMonth = { from: '2026-01-05', to: '2026-03-01' }
+  t.equal(await reads(buildCohortUsageQuery({ ...range, cohort: 'week', granularity: 'month', groupBy: 'utm_source' })), 3)
+  t.equal(await reads(buildReferralCodesQuery({ ...range })), 3)
+  t.equal(await reads(buildCohortUsageQuery({ ...midMonth, cohort: 'week', granularity: 'month' })), 0, 'a range that starts mid-month reads rows')
+  t.equal(await reads(buildReferralCodesQuery({ ...midMonth })), 0)
+  t.equal(await reads(buildCohortUsageQuery({ ...range, cohort: 'week', granularity: 'week' })), 0, 'weeks are not in the projection')
 })
