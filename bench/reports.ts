@@ -41,6 +41,7 @@ import { buildReferralCodesQuery } from '../src/routes/reports/referral-codes.qu
 import { buildTenantUsageCsvQueries, buildTenantUsageQuery } from '../src/routes/reports/tenant-usage.query.ts'
 
 const SELF = fileURLToPath(import.meta.url)
+const SERVER = fileURLToPath(new URL('./reports-server.js', import.meta.url))
 const PHASE_ENV = 'FW_BENCH_REPORTS_PHASE'
 const TOKEN = 'bench-operator-token-0123456789abcdef'
 const FULL_SCALES = [{ tenants: 10_000, days: 365 }, { tenants: 100_000, days: 730 }]
@@ -226,29 +227,8 @@ async function phaseRawStream (dataDir: string, args: Args): Promise<StreamResul
   }
 }
 
-/** The server child: the reports plugin on a listening Fastify; answers RSS on request. */
-async function phaseServer (dataDir: string): Promise<void> {
-  const { default: Fastify } = await import('fastify')
-  const { problemErrorHandler } = await import('../src/errors.ts')
-  const { default: reportsPlugin } = await import('../src/routes/reports/index.ts')
-  const ch = await openEngine(dataDir)
-  const app = Fastify({ logger: false })
-  app.setErrorHandler(problemErrorHandler)
-  await app.register(reportsPlugin, { clickhouse: ch, operatorTokens: [TOKEN] })
-  app.addHook('onClose', async () => { await ch.close() })
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  const address = app.server.address()
-  const port = typeof address === 'object' && address !== null ? address.port : 0
-  process.send?.({ type: 'listening', port, rssMb: process.memoryUsage().rss / MB })
-  process.on('message', (msg: { type: string }) => {
-    if (msg.type === 'rss') process.send?.({ type: 'rss', maxRssMb: process.resourceUsage().maxRSS / 1024 })
-    if (msg.type === 'exit') void app.close().then(() => process.exit(0))
-  })
-}
-
 async function runPhase (phase: string): Promise<void> {
   const { dataDir, scale, args, report } = JSON.parse(process.env.FW_BENCH_REPORTS_INPUT ?? '{}') as PhaseInput
-  if (phase === 'server') return phaseServer(dataDir)
   const result = phase === 'seed'
     ? await phaseSeed(dataDir, scale, args)
     : phase === 'report' ? await phaseReport(dataDir, report ?? -1, args) : await phaseRawStream(dataDir, args)
@@ -274,9 +254,11 @@ function sampleRssMb (pid: number | undefined): number {
  * `rssCapMb` (a runaway query must not take the shared machine down with it).
  */
 function spawnPhase (phase: string, input: PhaseInput): ChildProcess {
-  const child = fork(SELF, [], {
-    execArgv: ['--import', 'tsx'],
-    env: { ...process.env, [PHASE_ENV]: phase, FW_BENCH_REPORTS_INPUT: JSON.stringify(input) },
+  // The HTTP server is the built package on plain node (bench/reports-server.js); the rest runs here under tsx.
+  const server = phase === 'server'
+  const child = fork(server ? SERVER : SELF, [], {
+    execArgv: server ? [] : ['--import', 'tsx'],
+    env: { ...process.env, [PHASE_ENV]: phase, FW_BENCH_REPORTS_INPUT: JSON.stringify(server ? { ...input, token: TOKEN } : input) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc']
   })
   const watchdog = setInterval(() => {

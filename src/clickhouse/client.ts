@@ -126,7 +126,9 @@ function chdbStream (session: ChdbSession, p: StreamQueryParams): Readable {
   async function * chunks (): AsyncGenerator<Buffer> {
     try {
       for await (const chunk of source) {
-        let bytes = Buffer.from(chunk.raw())
+        // A view of the chunk's own memory, not a copy: an export passes gigabytes through here.
+        const raw = chunk.raw()
+        let bytes = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength)
         if (withNames) {
           const nl = bytes.indexOf(0x0a)
           if (header === null) {
