@@ -12,7 +12,8 @@
  *    network-usage ≤ 1.5× its floor, the other reports ≤ 3×, every report < 1.5 s at the
  *    larger scale.
  * 2. At the larger scale, the `tenant-usage` CSV export (365 days, by day) over HTTP — a
- *    real listening Fastify server with the reports plugin in a child process, fetched by a
+ *    real listening Fastify server with the reports plugin in a child process (the built
+ *    package on plain node, bench/reports-server.js: `npm run bench:reports` builds first), fetched by a
  *    streaming client here that counts bytes and rows — beside chDB's own raw CSV stream
  *    (`streamQuery`, i.e. `Session.queryStreamBind`) of the same built queries (the route
  *    streams the range as consecutive windows) in another child. Each child reports its peak RSS (`process.resourceUsage().maxRSS`). Targets:

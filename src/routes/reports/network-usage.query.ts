@@ -9,10 +9,11 @@
  * aggregate functions, so ClickHouse reads a few hundred pre-merged day rows, unique-viewer
  * states included, instead of every tenant's rows.
  * Active tenants are the distinct tenants over all three, read from the activity table the
- * rollups fill (see `activeTenants`); unique viewers are the merge of the uniqCombined states of the whole
- * network, never a sum of per-tenant counts. The joins are between per-period results
- * (hundreds of rows). A generated list of periods is the left side, so every period from `from` to `to`
- * appears, zero-filled, and a period with usage in any one rollup is in that list.
+ * rollups fill (see `activeTenants`); unique viewers are the merge of the uniqCombined
+ * states of the whole network, never a sum of per-tenant counts. The joins are between
+ * per-period results (hundreds of rows). A generated list of periods is the left side, so
+ * every period from `from` to `to` appears, zero-filled, and a period with usage in any one
+ * rollup is in that list.
  */
 import {
   PROCESS_TYPE_CONDITIONS, assertRange, periodOf, rounded, tenantKey, type BuiltQuery, type Granularity, type RangeInput
