@@ -65,7 +65,7 @@ export function buildAcquisitionFunnelQuery (input: AcquisitionFunnelInput): Bui
   const signups = acquisitionSubquery(groupBy, input.filters ?? {}, params, [
     'timestamp >= toDateTime({from:Date}, \'UTC\')',
     'timestamp < toDateTime({to:Date}, \'UTC\')'
-  ])
+  ], [`${tenantKey()} AS k`])
   const range = 'day >= {from:Date} AND day < {usage_to:Date}'
   const dims = groupBy.map(dimColumn)
   const folded = groupBy.map((d) => `if(rank <= {group_limit:UInt32}, ${dimColumn(d)}, '${OTHER_VALUE}') AS o_${d}`)
@@ -79,13 +79,13 @@ WITH
       max(u.day >= sd.signup_day AND u.day < addDays(sd.signup_day, {activation_days:UInt32}) AND u.streamed > 0) AS streaming,
       max(u.day >= addMonths(toStartOfMonth(sd.signup_day), 1) AND u.day < addMonths(toStartOfMonth(sd.signup_day), 2)) AS retained
     FROM (SELECT ${tenantKey()} AS k, day, streamed FROM tenant_activity_daily WHERE ${range}) AS u
-    INNER JOIN (SELECT ${tenantKey()} AS k, signup_day FROM s) AS sd ON u.k = sd.k
+    INNER JOIN (SELECT k, signup_day FROM s) AS sd ON u.k = sd.k
     GROUP BY u.k
   ),
   groups AS (
     SELECT ${dims.length > 0 ? `${dims.join(', ')}, ` : ''}count() AS g_signups,
       sum(per_tenant.activated) AS g_activated, sum(per_tenant.streaming) AS g_streaming, sum(per_tenant.retained) AS g_retained
-    FROM s LEFT JOIN per_tenant ON per_tenant.k = ${tenantKey('s.tenant_id')}
+    FROM s LEFT JOIN per_tenant ON per_tenant.k = s.k
 ${dims.length > 0 ? `    GROUP BY ${dims.join(', ')}
 ` : ''}  ),
   ranked AS (

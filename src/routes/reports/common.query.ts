@@ -276,7 +276,7 @@ export function usagePerTenantSubquery (options: { granularity: Granularity | nu
 }
 
 /** Whether a range starts and ends on the first of a month. */
-export const wholeMonths = (range: { from: string, to: string }): boolean => range.from.endsWith('-01') && range.to.endsWith('-01')
+const wholeMonths = (range: { from: string, to: string }): boolean => range.from.endsWith('-01') && range.to.endsWith('-01')
 
 /**
  * The acquisition side `acq` keyed like {@link usagePerTenantSubquery}: `k` and `any()` of
