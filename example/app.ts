@@ -6,12 +6,12 @@
  */
 import { join } from 'node:path'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
-import type { GatewayConfig } from '../src/config.ts'
+import { clickHouseOptionsOf, type GatewayConfig } from '../src/config.ts'
 import { problemErrorHandler } from '../src/errors.ts'
 import { operatorAuthHook } from '../src/routes/operator-auth.ts'
 import { openPostgres, type PostgresHandle } from '../src/db/postgres.ts'
 import { openClickHouse, type ClickHouseHandle } from '../src/clickhouse/client.ts'
-import { migrateClickHouse } from '../src/clickhouse/migrations.ts'
+import { migrateClickHouse, waitForUsageRefresh } from '../src/clickhouse/migrations.ts'
 import { seedDemoIfEmpty } from '../src/seed/index.ts'
 import { createRelay } from '../src/ingest/relay.ts'
 import { ingestRoutes } from '../src/ingest/ingest-routes.ts'
@@ -43,9 +43,7 @@ export async function buildGateway (config: Readonly<GatewayConfig>, options: Bu
   app.addHook('onClose', async () => { await postgres.close() })
   let clickhouse: ClickHouseHandle | undefined
   try {
-    clickhouse = await openClickHouse(config.clickhouseUrl !== undefined
-      ? { url: config.clickhouseUrl }
-      : { dataDir: join(config.dataDir, 'chdb') })
+    clickhouse = await openClickHouse(clickHouseOptionsOf(config))
     await assembleGateway(app, config, postgres, clickhouse)
     return app
   } catch (err) {
@@ -66,12 +64,16 @@ async function assembleGateway (app: FastifyInstance, config: Readonly<GatewayCo
   }
 
   // ── ClickHouse (issue 4) ────────────────────────────────────────────────────
-  // A server from CLICKHOUSE_URL, else chDB in DATA_DIR. The relay starts once the app is
+  // A server from CLICKHOUSE_URL, else chDB in DATA_DIR, in CLICKHOUSE_DATABASE (`periscope`
+  // on FrameWorks: its tables are used as they are, the package adds its own beside them).
+  // The relay starts once the app is
   // ready and is drained before ClickHouse and Postgres close (onClose hooks run last-in,
   // first-out, so this one runs before the Postgres one above). Later sections use
   // `clickhouse` (e.g. the reports plugin) and `relay` (operator routes).
   const clickhouseMigrated = await migrateClickHouse(clickhouse.client)
   if (clickhouseMigrated.error !== undefined) throw clickhouseMigrated.error
+  // A first migration starts the first snapshot of FrameWorks' usage: serve reports after it.
+  await waitForUsageRefresh(clickhouse.client)
   const relay = createRelay({ db: postgres.db, clickhouse: clickhouse.client, logger: app.log.child({ module: 'relay' }) })
   app.addHook('onReady', async () => { relay.start() })
   app.addHook('onClose', async () => {
@@ -80,7 +82,7 @@ async function assembleGateway (app: FastifyInstance, config: Readonly<GatewayCo
   })
 
   // ── Demo data (issue 5) ─────────────────────────────────────────────────────
-  // On first start (no acquisition events, no rollup rows) an embedded chDB gets a small
+  // On first start (no acquisition events, no rollup store rows) an embedded chDB gets a small
   // deterministic data set (300 tenants × 120 days ending today), so a curl of the reports
   // shows real numbers. SEED_DEMO=0 turns it off, SEED_DEMO=1 also seeds an empty server.
   // Demo data is never worth a failed start: an error is logged and the gateway goes on.

@@ -11,6 +11,7 @@ import { resolve, join } from 'node:path'
 import { ERR_INVALID_OPTION } from './errors.ts'
 import { parseSeedDemoMode, type SeedDemoMode } from './seed/index.ts'
 import { DEFAULT_SCHEMA, sqlIdentifier } from './store/migrations.ts'
+import { CLICKHOUSE_IDENTIFIER, type ClickHouseOptions } from './clickhouse/client.ts'
 
 export const DEFAULT_PORT = 3000
 export const DEFAULT_HOST = '127.0.0.1'
@@ -28,6 +29,11 @@ export interface GatewayConfig {
   cookieSecretsGenerated: boolean
   databaseUrl: string | undefined
   clickhouseUrl: string | undefined
+  /**
+   * ClickHouse database of every table, FrameWorks' and the package's (`CLICKHOUSE_DATABASE`;
+   * `periscope` in FrameWorks). Unset: `default` on a server, `periscope` on chDB.
+   */
+  clickhouseDatabase: string | undefined
   /** Postgres schema holding the package's tables. */
   pgSchema: string
   operatorTokens: readonly string[]
@@ -67,6 +73,8 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Readonly<Gate
   const host = env.HOST || DEFAULT_HOST
   const dataDir = resolve(env.DATA_DIR || DEFAULT_DATA_DIR)
   const pgSchema = sqlIdentifier('PG_SCHEMA', env.PG_SCHEMA || DEFAULT_PG_SCHEMA)
+  const clickhouseDatabase = env.CLICKHOUSE_DATABASE || undefined
+  if (clickhouseDatabase !== undefined && !CLICKHOUSE_IDENTIFIER.test(clickhouseDatabase)) throw new ERR_INVALID_OPTION('CLICKHOUSE_DATABASE', 'must be a ClickHouse identifier ([A-Za-z_][A-Za-z0-9_]*)')
 
   let cookieSecrets = list(env.COOKIE_SECRETS)
   const cookieSecretsGenerated = cookieSecrets.length === 0
@@ -90,6 +98,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Readonly<Gate
     cookieSecretsGenerated,
     databaseUrl: env.DATABASE_URL || undefined,
     clickhouseUrl: env.CLICKHOUSE_URL || undefined,
+    clickhouseDatabase,
     pgSchema,
     operatorTokens: Object.freeze(operatorTokens),
     operatorTokenGenerated,
@@ -97,4 +106,12 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Readonly<Gate
     apiKeys: Object.freeze(list(env.API_KEYS)),
     seedDemo: parseSeedDemoMode(env.SEED_DEMO)
   })
+}
+
+/** The ClickHouse connection a configuration names: `CLICKHOUSE_URL`, else chDB in `DATA_DIR/chdb`. */
+export function clickHouseOptionsOf (config: Readonly<GatewayConfig>): ClickHouseOptions {
+  const database = config.clickhouseDatabase !== undefined ? { database: config.clickhouseDatabase } : {}
+  return config.clickhouseUrl !== undefined
+    ? { url: config.clickhouseUrl, ...database }
+    : { dataDir: join(config.dataDir, 'chdb'), ...database }
 }

@@ -1,7 +1,7 @@
 /**
  * `npm run migrate`: applies the package's migrations from the environment configuration
  * (`DATABASE_URL` or PGlite in `DATA_DIR`, `PG_SCHEMA`; `CLICKHOUSE_URL` or chDB in
- * `DATA_DIR`, `CLICKHOUSE_DDL=cluster` for the ON CLUSTER variant; see src/config.ts).
+ * `DATA_DIR`, `CLICKHOUSE_DATABASE`; see src/config.ts).
  *
  * Each engine has its own step function so the example gateway and tests can call one
  * alone; `main` runs them in order and exits non-zero when one fails. Prints file names and
@@ -9,11 +9,11 @@
  */
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { loadConfig, type GatewayConfig } from '../config.ts'
+import { clickHouseOptionsOf, loadConfig, type GatewayConfig } from '../config.ts'
 import { openPostgres } from '../db/postgres.ts'
 import { migrateToLatest, type MigrateResult } from '../store/migrations.ts'
 import { openClickHouse } from '../clickhouse/client.ts'
-import { clickHouseDdlOf, clickHouseMigrationsDir, migrateClickHouse, type ClickHouseDdl, type MigrateOutcome } from '../clickhouse/migrations.ts'
+import { migrateClickHouse, type MigrateOutcome } from '../clickhouse/migrations.ts'
 
 /** Runs the Postgres migrations for a configuration; opens and closes its own connection. */
 export async function migratePostgres (config: Readonly<GatewayConfig>): Promise<MigrateResult> {
@@ -30,13 +30,13 @@ export async function migratePostgres (config: Readonly<GatewayConfig>): Promise
 }
 
 /**
- * Runs the ClickHouse migrations (CLICKHOUSE_URL, else chDB in DATA_DIR); opens and closes its
- * own client. `ddl: 'cluster'` applies the ON CLUSTER variant (`sql/clickhouse/cluster/`).
+ * Runs the ClickHouse migrations in `CLICKHOUSE_DATABASE` (CLICKHOUSE_URL, else chDB in
+ * DATA_DIR); opens and closes its own client.
  */
-export async function migrateClickHouseStep (config: Readonly<GatewayConfig>, ddl: ClickHouseDdl = 'server'): Promise<MigrateOutcome> {
-  const clickhouse = await openClickHouse(config.clickhouseUrl !== undefined ? { url: config.clickhouseUrl } : { dataDir: join(config.dataDir, 'chdb') })
+export async function migrateClickHouseStep (config: Readonly<GatewayConfig>): Promise<MigrateOutcome> {
+  const clickhouse = await openClickHouse(clickHouseOptionsOf(config))
   try {
-    return await migrateClickHouse(clickhouse.client, clickHouseMigrationsDir(ddl))
+    return await migrateClickHouse(clickhouse.client)
   } finally {
     await clickhouse.close()
   }
@@ -52,7 +52,7 @@ async function main (): Promise<void> {
   const config = loadConfig()
   const outcomes: boolean[] = []
   outcomes.push(report('postgres', await migratePostgres(config)))
-  outcomes.push(report('clickhouse', await migrateClickHouseStep(config, clickHouseDdlOf(process.env.CLICKHOUSE_DDL))))
+  outcomes.push(report('clickhouse', await migrateClickHouseStep(config)))
   if (outcomes.includes(false)) process.exitCode = 1
 }
 

@@ -13,7 +13,7 @@
  * Logs JSON lines without connection strings.
  */
 import { join } from 'node:path'
-import { loadConfig } from '../config.ts'
+import { clickHouseOptionsOf, loadConfig } from '../config.ts'
 import { openClickHouse } from '../clickhouse/client.ts'
 import { openPostgres } from '../db/postgres.ts'
 import { ERR_INVALID_OPTION } from '../errors.ts'
@@ -57,7 +57,7 @@ const postgres = await openPostgres<Database>({
   // One connection per batch in flight (lock mode holds it during the insert), plus status reads.
   poolSize: (concurrency ?? DEFAULT_CONCURRENCY) + 2
 })
-const clickhouse = await openClickHouse(config.clickhouseUrl !== undefined ? { url: config.clickhouseUrl } : { dataDir: join(config.dataDir, 'chdb') })
+const clickhouse = await openClickHouse(clickHouseOptionsOf(config))
 const relay = createRelay({
   db: postgres.db,
   clickhouse: clickhouse.client,

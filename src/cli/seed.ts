@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { openClickHouse } from '../clickhouse/client.ts'
-import { clickHouseDdlOf, clickHouseMigrationsDir, migrateClickHouse, type ClickHouseDdl } from '../clickhouse/migrations.ts'
+import { migrateClickHouse } from '../clickhouse/migrations.ts'
 import { DEFAULT_DATA_DIR } from '../config.ts'
 import {
   DEFAULT_DEMO_DAYS, DEFAULT_DEMO_SEED, SEEDED_TABLES, DEFAULT_DEMO_TENANTS, DEFAULT_TRACKING_START_FRACTION,
@@ -25,8 +25,9 @@ const SERVER_TIMEOUT_MS = 30 * 60_000
 
 export const SEED_USAGE = `Usage: npm run seed -- --tenants N --days D [options]
 
-Fills tenant_acquisition_events, tenant_viewer_daily, processing_daily and api_usage_daily
-with deterministic demo data (same arguments → identical rows).
+Fills FrameWorks' tenant_acquisition_events and the stores behind tenant_viewer_daily,
+processing_daily and api_usage_daily with deterministic demo data in FrameWorks' shape
+(same arguments → identical rows), then refreshes attribution_usage_daily.
 
   --tenants N                    tenants, 1 … 1000000 (default ${DEFAULT_DEMO_TENANTS})
   --days D                       days of history ending at --end, 1 … 3660 (default ${DEFAULT_DEMO_DAYS})
@@ -35,13 +36,15 @@ with deterministic demo data (same arguments → identical rows).
   --tracking-start-fraction F    share of the window before acquisition tracking began:
                                  those tenants have usage but no acquisition event
                                  (default ${DEFAULT_TRACKING_START_FRACTION})
-  --replace                      empty the four tables first (otherwise non-empty tables stop the run)
+  --replace                      empty the seeded tables first (otherwise non-empty tables stop the run)
   --checksums                    print a per-table checksum afterwards
   --help                         this text
 
-Target: CLICKHOUSE_URL (a ClickHouse server; CLICKHOUSE_DDL=cluster for a cluster migrated
-with the cluster DDL), else the embedded chDB in DATA_DIR/chdb (default ./.data/chdb). The example gateway holds its embedded engine while it runs:
-stop it before seeding that directory (it seeds a small data set itself on first start).`
+Target: CLICKHOUSE_URL (a ClickHouse server), else the embedded chDB in DATA_DIR/chdb
+(default ./.data/chdb), in the database CLICKHOUSE_DATABASE (default "default"). Never seed
+a database that holds FrameWorks' real data. The example gateway holds its embedded engine
+while it runs: stop it before seeding that directory (it seeds a small data set itself on
+first start).`
 
 /** Parses the command line into generator options (throws a TypeError on a malformed one). */
 export function parseSeedArgs (argv: string[]): { options: DemoDataOptions, checksums: boolean, help: boolean } {
@@ -94,22 +97,16 @@ async function main (): Promise<void> {
     console.log(SEED_USAGE)
     return
   }
-  let ddl: ClickHouseDdl
-  try {
-    ddl = clickHouseDdlOf(process.env.CLICKHOUSE_DDL)
-  } catch (err) {
-    console.error((err as Error).message)
-    process.exitCode = 2
-    return
-  }
   const url = process.env.CLICKHOUSE_URL || undefined
   const dataDir = join(resolve(process.env.DATA_DIR || DEFAULT_DATA_DIR), 'chdb')
+  const database = process.env.CLICKHOUSE_DATABASE || undefined
   // One INSERT … SELECT per table: at 100k tenants × 730 days a server may need minutes for one.
-  const clickhouse = await openClickHouse(url !== undefined ? { url, requestTimeoutMs: SERVER_TIMEOUT_MS } : { dataDir })
+  const clickhouse = await openClickHouse({
+    ...(url !== undefined ? { url, requestTimeoutMs: SERVER_TIMEOUT_MS } : { dataDir }),
+    ...(database !== undefined ? { database } : {})
+  })
   try {
-    // The same migrations `npm run migrate` applies: on a cluster (CLICKHOUSE_DDL=cluster)
-    // the single-server files would clash with the recorded cluster ones.
-    const migrated = await migrateClickHouse(clickhouse.client, clickHouseMigrationsDir(ddl))
+    const migrated = await migrateClickHouse(clickhouse.client)
     if (migrated.error !== undefined) throw migrated.error
     console.log(`seeding ${clickhouse.engine === 'chdb' ? `embedded chDB in ${dataDir}` : 'the ClickHouse server'} …`)
     const summary = await seedDemoData(clickhouse.client, parsed.options)

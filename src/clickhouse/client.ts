@@ -24,7 +24,13 @@ export interface ClickHouseOptions {
   url?: string
   /** chDB data directory when no `url` (omitted → a temporary directory, removed on close). */
   dataDir?: string
-  /** Database holding the tables on a server (default `default`; chDB always uses `default`). */
+  /**
+   * Database holding the tables, FrameWorks' and the package's (`periscope` in FrameWorks).
+   * Every query runs in it with unqualified names. On a server it must exist (default
+   * `default`). On chDB it is created when missing (default `periscope`): chDB's own
+   * `default` database is an Overlay, which cannot hold the refreshable view the package
+   * needs, so it is refused there.
+   */
   database?: string
   /** Per-request timeout on a server (default 60 s; a CSV export can run longer via streamQuery's own signal). */
   requestTimeoutMs?: number
@@ -52,17 +58,24 @@ export interface ClickHouseHandle {
   close: () => Promise<void>
 }
 
+/** The database on a server when none is named. */
 export const DEFAULT_CLICKHOUSE_DATABASE = 'default'
+/** The database on the embedded engine when none is named (FrameWorks' name). */
+export const DEFAULT_EMBEDDED_DATABASE = 'periscope'
 export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000
 /** Below the self-hosted server's 10 s keep-alive timeout and Cloud's 3 s. */
 export const DEFAULT_IDLE_SOCKET_TTL_MS = 2_000
 
-const IDENT = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/
+/** A database name the package accepts (it is spliced into `USE` and `CREATE DATABASE`). */
+export const CLICKHOUSE_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/
 
 /** Opens the ClickHouse side. */
 export async function openClickHouse (options: ClickHouseOptions = {}): Promise<ClickHouseHandle> {
-  const database = options.database ?? DEFAULT_CLICKHOUSE_DATABASE
-  if (!IDENT.test(database)) throw new ERR_INVALID_OPTION('database', 'must be a ClickHouse identifier')
+  const database = options.database ?? (options.url !== undefined ? DEFAULT_CLICKHOUSE_DATABASE : DEFAULT_EMBEDDED_DATABASE)
+  if (!CLICKHOUSE_IDENTIFIER.test(database)) throw new ERR_INVALID_OPTION('database', 'must be a ClickHouse identifier')
+  if (options.url === undefined && database === DEFAULT_CLICKHOUSE_DATABASE) {
+    throw new ERR_INVALID_OPTION('database', `chDB's "default" database cannot hold refreshable views: name another (default "${DEFAULT_EMBEDDED_DATABASE}")`)
+  }
 
   if (options.url !== undefined) {
     let parsed: URL
@@ -95,11 +108,15 @@ export async function openClickHouse (options: ClickHouseOptions = {}): Promise<
   // Same engine, same path: the Session is only for streaming reads with bound parameters.
   const session = new Session(path)
   const client = createClient({ connection } as unknown as Parameters<typeof createClient>[0])
+  // chDB has no per-request database: `USE` is per session, so both sessions switch once.
+  await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` })
+  await client.command({ query: `USE ${database}` })
+  session.query(`USE ${database}`)
   let active: Readable | null = null
   return {
     client,
     engine: 'chdb',
-    database: DEFAULT_CLICKHOUSE_DATABASE,
+    database,
     streamQuery: (p) => {
       const stream = chdbStream(session, p)
       active = stream

@@ -1,34 +1,31 @@
 /**
- * ClickHouse migration runner: applies `sql/clickhouse/NNN_*.sql` in order and records
- * name and checksum in `_fw_attribution_migrations`.
+ * ClickHouse migration runner: applies `sql/clickhouse/NNN_*.sql` in order, then the views
+ * generated from code (`src/clickhouse/views.ts`), and records name and checksum of each in
+ * `attribution_migrations`.
  *
  * ClickHouse has no transactional DDL, so every statement is written idempotently
- * (`IF NOT EXISTS`): a run cut short is simply run again. A file whose checksum changed
- * after it was applied is refused (migrations are frozen). Returns results; does not
- * throw midway.
+ * (`IF NOT EXISTS`): a run cut short is simply run again. A numbered file whose checksum
+ * changed after it was applied is refused (those are frozen). A generated view is replaced
+ * whenever its text changes (for example a new channel-rule version), like a repeatable
+ * migration. Returns results; does not throw midway.
+ *
+ * One DDL for every deployment. In a `Replicated` database (FrameWorks' Periscope) each
+ * `…MergeTree` engine of a statement is created as its `Replicated…MergeTree` twin with no
+ * arguments, so its replica path is the database's default, as FrameWorks' own tables do;
+ * a self-hosted server does not convert engines by itself, and without the rewrite the
+ * table would exist on one replica only. No `ON CLUSTER`: the Replicated database runs
+ * the DDL on every replica.
  */
 import { createHash } from 'node:crypto'
 import { readdir, readFile } from 'node:fs/promises'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { ClickHouseClient } from '@clickhouse/client'
-import { ERR_INVALID_OPTION } from '../errors.ts'
+import { generatedViews } from './views.ts'
 
 export const CLICKHOUSE_MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'sql', 'clickhouse')
-const LEDGER = '_fw_attribution_migrations'
-
-/** Which DDL a deployment uses: one server, or a cluster (`ON CLUSTER`, Replicated + Distributed). */
-export type ClickHouseDdl = 'server' | 'cluster'
-
-/** Reads `CLICKHOUSE_DDL` (unset → `server`); anything else is refused. */
-export function clickHouseDdlOf (value: string | undefined): ClickHouseDdl {
-  const ddl = value === undefined || value === '' ? 'server' : value
-  if (ddl !== 'server' && ddl !== 'cluster') throw new ERR_INVALID_OPTION('CLICKHOUSE_DDL', 'must be "server" or "cluster"')
-  return ddl
-}
-
-/** The migrations directory of a DDL flavour. Every tool that migrates must pick the same one. */
-export const clickHouseMigrationsDir = (ddl: ClickHouseDdl): string => ddl === 'cluster' ? join(CLICKHOUSE_MIGRATIONS_DIR, 'cluster') : CLICKHOUSE_MIGRATIONS_DIR
+/** Where the runner records what it applied (in the configured database). */
+export const CLICKHOUSE_LEDGER = 'attribution_migrations'
 
 export interface MigrationResult {
   name: string
@@ -58,19 +55,44 @@ export function splitStatements (sqlText: string): string[] {
   return statements.filter((s) => s.length > 0)
 }
 
-/** Applies pending migrations from `dir` (default: the package's `sql/clickhouse`). */
+const ENGINE = /\bENGINE\s*=\s*(?!Replicated)((?:Replacing|Summing|Aggregating|Collapsing|VersionedCollapsing|Graphite|Coalescing)?MergeTree)\b(\s*\(\s*\))?/g
+
+/**
+ * A statement as it must run in a database of the given engine: in a `Replicated` database
+ * every `…MergeTree` engine becomes `Replicated…MergeTree` with the same version argument
+ * and no replica path (the database's default); elsewhere the statement is unchanged.
+ */
+export function forDatabaseEngine (statement: string, databaseEngine: string): string {
+  if (databaseEngine !== 'Replicated') return statement
+  return statement.replace(ENGINE, (_m, engine: string) => `ENGINE = Replicated${engine}`).replace(/ENGINE = (Replicated\w+)\(\s*\)/g, 'ENGINE = $1')
+}
+
+/** The engine of the client's current database (`Atomic`, `Replicated`, …). */
+async function currentDatabaseEngine (client: ClickHouseClient): Promise<string> {
+  const res = await client.query({ query: 'SELECT engine FROM system.databases WHERE name = currentDatabase()', format: 'JSONEachRow' })
+  const rows = await res.json<{ engine: string }>()
+  return rows[0]?.engine ?? 'Atomic'
+}
+
+const checksumOf = (text: string): string => createHash('sha256').update(text).digest('hex')
+
+/** Applies pending migrations from `dir` (default: the package's `sql/clickhouse`), then the generated views. */
 export async function migrateClickHouse (client: ClickHouseClient, dir = CLICKHOUSE_MIGRATIONS_DIR): Promise<MigrateOutcome> {
   const results: MigrationResult[] = []
   try {
-    await client.command({
-      query: `CREATE TABLE IF NOT EXISTS ${LEDGER} (name String, checksum String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3)) ENGINE = MergeTree ORDER BY name`
-    })
-    const res = await client.query({ query: `SELECT name, any(checksum) AS checksum FROM ${LEDGER} GROUP BY name`, format: 'JSONEachRow' })
+    const engine = await currentDatabaseEngine(client)
+    const run = async (statement: string): Promise<void> => { await client.command({ query: forDatabaseEngine(statement, engine) }) }
+    await run(`CREATE TABLE IF NOT EXISTS ${CLICKHOUSE_LEDGER} (name String, checksum String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3)) ENGINE = MergeTree ORDER BY name`)
+    const res = await client.query({ query: `SELECT name, argMax(checksum, applied_at) AS checksum FROM ${CLICKHOUSE_LEDGER} GROUP BY name`, format: 'JSONEachRow' })
     const applied = new Map((await res.json<{ name: string, checksum: string }>()).map((r) => [r.name, r.checksum]))
+    const record = async (name: string, checksum: string): Promise<void> => {
+      await client.insert({ table: CLICKHOUSE_LEDGER, values: [{ name, checksum }], format: 'JSONEachRow' })
+    }
+
     const files = (await readdir(dir)).filter((f) => /^\d{3}_.+\.sql$/.test(f)).sort()
     for (const name of files) {
       const text = await readFile(join(dir, name), 'utf8')
-      const checksum = createHash('sha256').update(text).digest('hex')
+      const checksum = checksumOf(text)
       const known = applied.get(name)
       if (known !== undefined) {
         if (known !== checksum) {
@@ -81,8 +103,26 @@ export async function migrateClickHouse (client: ClickHouseClient, dir = CLICKHO
         continue
       }
       try {
-        for (const statement of splitStatements(text)) await client.command({ query: statement })
-        await client.insert({ table: LEDGER, values: [{ name, checksum }], format: 'JSONEachRow' })
+        for (const statement of splitStatements(text)) await run(statement)
+        await record(name, checksum)
+        results.push({ name, status: 'applied' })
+      } catch (err) {
+        results.push({ name, status: 'error', error: (err as Error).message })
+        return { results, error: err as Error }
+      }
+    }
+
+    for (const view of generatedViews()) {
+      const name = `view:${view.name}`
+      const statement = `CREATE OR REPLACE VIEW ${view.name} AS\n${view.query}`
+      const checksum = checksumOf(statement)
+      if (applied.get(name) === checksum) {
+        results.push({ name, status: 'skipped' })
+        continue
+      }
+      try {
+        await run(statement)
+        await record(name, checksum)
         results.push({ name, status: 'applied' })
       } catch (err) {
         results.push({ name, status: 'error', error: (err as Error).message })
@@ -93,4 +133,22 @@ export async function migrateClickHouse (client: ClickHouseClient, dir = CLICKHO
   } catch (err) {
     return { results, error: err as Error }
   }
+}
+
+/** The refreshable view that rebuilds `attribution_usage_daily`. */
+export const USAGE_REFRESH_VIEW = 'attribution_usage_daily_mv'
+
+/**
+ * Rebuilds `attribution_usage_daily` now and waits for it: after loading data (seed, tests,
+ * a first start on an existing database), so reports need not wait for the hourly refresh.
+ * Throws when the refresh fails (ClickHouse reports the refresh's own error).
+ */
+export async function refreshUsage (client: ClickHouseClient): Promise<void> {
+  await client.command({ query: `SYSTEM REFRESH VIEW ${USAGE_REFRESH_VIEW}` })
+  await waitForUsageRefresh(client)
+}
+
+/** Waits for a refresh of `attribution_usage_daily` that is running (the first one starts when the view is created). */
+export async function waitForUsageRefresh (client: ClickHouseClient): Promise<void> {
+  await client.command({ query: `SYSTEM WAIT VIEW ${USAGE_REFRESH_VIEW}` })
 }

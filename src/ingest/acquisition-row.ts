@@ -1,6 +1,14 @@
 /**
- * Maps a `tenant_created` event to a `tenant_acquisition_events` row (Periscope columns plus
- * our derived columns).
+ * Maps a `tenant_created` event to a row of FrameWorks' `tenant_acquisition_events`.
+ *
+ * The row has FrameWorks' columns only (its table has no others, and the package never adds
+ * one). What the package derives beside the proto fields (event id, client kind, first
+ * touch, referral outcome, the channel group recorded at capture) travels in `event_data`,
+ * FrameWorks' overflow column, in the shape FrameWorks' own Go ingest gives it (the event's
+ * data, with the attribution under `attribution`), so both writers' rows read alike:
+ * `{"source", "event_id", "referral_status", "attribution": {"channel_group",
+ * "client_kind", "first_touch_at", "metadata", "last_touch"}}`. ClickHouse copies every row
+ * into `attribution_signups`, which extracts those fields (sql/clickhouse/002).
  *
  * Why a separate, pure module: the relay (outbox events) and the service-event ingest
  * (events from FrameWorks' bus) write the same rows, and whatever reaches ClickHouse must be
@@ -16,7 +24,11 @@ import {
 } from '../contracts.ts'
 import { sanitizeText, sanitizeUrl } from '../plugin/sanitize.ts'
 
-/** One `tenant_acquisition_events` row as written (JSONEachRow). `ingested_at` is the table's default. */
+/**
+ * One `tenant_acquisition_events` row as written, plus the `event_id` it carries (inside
+ * `event_data`; the writer derives its deduplication token from it). FrameWorks' envelope
+ * columns (`source_region`, …, `schema_version`) keep their defaults.
+ */
 export interface AcquisitionRow {
   /** `YYYY-MM-DD hh:mm:ss` UTC. */
   timestamp: string
@@ -34,20 +46,32 @@ export interface AcquisitionRow {
   referral_code: string | null
   is_agent: 0 | 1
   event_data: string
+  /** Not a column: the event id, also inside `event_data`. */
   event_id: string
-  channel_group: ChannelGroup
-  client_kind: ClientKind
-  /** `YYYY-MM-DD hh:mm:ss.sss` UTC, or null. */
-  first_touch_at: string | null
-  referral_status: string
 }
 
-/** The columns the writer names in its INSERT (everything but `ingested_at`). */
+/** What the package keeps in `event_data` (parsed). */
+export interface AcquisitionEventData {
+  source: RowSource
+  event_id: string
+  referral_status: string | null
+  attribution: {
+    channel_group: ChannelGroup
+    client_kind: ClientKind
+    /** ISO time, or null. */
+    first_touch_at: string | null
+    metadata: Record<string, unknown>
+    last_touch: Touch | null
+  }
+  /** Set when metadata or the last touch were dropped to stay within the size bound. */
+  truncated?: true
+}
+
+/** The columns the writer names in its INSERT: FrameWorks' own, the envelope left to its defaults. */
 export const ACQUISITION_COLUMNS = [
   'timestamp', 'tenant_id', 'user_id', 'signup_channel', 'signup_method',
   'utm_source', 'utm_medium', 'utm_campaign', 'utm_content', 'utm_term',
-  'http_referer', 'landing_page', 'referral_code', 'is_agent', 'event_data',
-  'event_id', 'channel_group', 'client_kind', 'first_touch_at', 'referral_status'
+  'http_referer', 'landing_page', 'referral_code', 'is_agent', 'event_data'
 ] as const satisfies ReadonlyArray<keyof AcquisitionRow>
 
 /** Bounds (code points) of the texts written to ClickHouse. */
@@ -90,7 +114,6 @@ function boundedUrl (value: unknown): string | null {
 }
 
 const dateTime = (ms: number): string => new Date(ms).toISOString().slice(0, 19).replace('T', ' ')
-const dateTime64 = (ms: number): string => new Date(ms).toISOString().slice(0, 23).replace('T', ' ')
 
 // Values that must never be stored: e-mail addresses, wallet addresses, IP addresses.
 const PII_VALUE = /[^\s@]+@[^\s@]+\.[^\s@]+|0x[0-9a-f]{40}|\b\d{1,3}(?:\.\d{1,3}){3}\b|\b[0-9a-f]{1,4}(?::[0-9a-f]{0,4}){4,7}\b/i
@@ -157,15 +180,13 @@ function boundedTouch (touch: unknown): Touch | null {
   }
 }
 
-/** `event_data`: metadata, last touch and source as JSON, never above `ROW_LIMITS.eventData`. */
-function eventData (metadataJson: unknown, lastTouch: unknown, source: RowSource): string {
-  const metadata = metadataObject(metadataJson)
-  const touch = boundedTouch(lastTouch)
-  let text = JSON.stringify({ source, metadata, last_touch: touch })
+/** `event_data` as JSON, never above `ROW_LIMITS.eventData`: metadata, then the last touch, give way first. */
+function eventData (data: AcquisitionEventData): string {
+  let text = JSON.stringify(data)
   if (text.length <= ROW_LIMITS.eventData) return text
-  text = JSON.stringify({ source, metadata: {}, last_touch: touch, truncated: true })
+  text = JSON.stringify({ ...data, attribution: { ...data.attribution, metadata: {} }, truncated: true })
   if (text.length <= ROW_LIMITS.eventData) return text
-  return JSON.stringify({ source, metadata: {}, last_touch: null, truncated: true })
+  return JSON.stringify({ ...data, attribution: { ...data.attribution, metadata: {}, last_touch: null }, truncated: true })
 }
 
 /**
@@ -183,7 +204,8 @@ export function toAcquisitionRow (event: TenantCreatedEvent, source: RowSource =
   const channelGroup = sanitizeText(a.channel_group, ROW_LIMITS.channel)
   const clientKind = sanitizeText(a.client_kind, ROW_LIMITS.channel)
   const firstTouchAt = parseEventTime(a.first_touch_at)
-  const referralStatus = typeof event.referral_status === 'string' && REFERRAL_STATUS_SET.has(event.referral_status) ? event.referral_status : ''
+  const referralStatus = typeof event.referral_status === 'string' && REFERRAL_STATUS_SET.has(event.referral_status) ? event.referral_status : null
+  const eventId = event.event_id.toLowerCase()
   return {
     timestamp: dateTime(at),
     tenant_id: event.tenant_id.toLowerCase(),
@@ -199,11 +221,18 @@ export function toAcquisitionRow (event: TenantCreatedEvent, source: RowSource =
     landing_page: boundedUrl(a.landing_page),
     referral_code: sanitizeText(a.referral_code, ROW_LIMITS.referralCode),
     is_agent: a.is_agent === true ? 1 : 0,
-    event_data: eventData(a.metadata_json, a.last_touch, source),
-    event_id: event.event_id.toLowerCase(),
-    channel_group: (channelGroup !== null && CHANNEL_GROUP_SET.has(channelGroup) ? channelGroup : 'direct') as ChannelGroup,
-    client_kind: (clientKind !== null && CLIENT_KIND_SET.has(clientKind) ? clientKind : 'browser') as ClientKind,
-    first_touch_at: Number.isNaN(firstTouchAt) ? null : dateTime64(firstTouchAt),
-    referral_status: referralStatus
+    event_data: eventData({
+      source,
+      event_id: eventId,
+      referral_status: referralStatus,
+      attribution: {
+        channel_group: (channelGroup !== null && CHANNEL_GROUP_SET.has(channelGroup) ? channelGroup : 'direct') as ChannelGroup,
+        client_kind: (clientKind !== null && CLIENT_KIND_SET.has(clientKind) ? clientKind : 'browser') as ClientKind,
+        first_touch_at: Number.isNaN(firstTouchAt) ? null : new Date(firstTouchAt).toISOString(),
+        metadata: metadataObject(a.metadata_json),
+        last_touch: boundedTouch(a.last_touch)
+      }
+    }),
+    event_id: eventId
   }
 }

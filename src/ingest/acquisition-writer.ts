@@ -1,17 +1,19 @@
 /**
- * Writes `tenant_acquisition_events` rows with a deterministic deduplication token.
+ * Writes rows to FrameWorks' `tenant_acquisition_events` with a deterministic deduplication
+ * token.
  *
  * Why the token is inline: through `chdb/connection`, `clickhouse_settings` become `SET`s on
  * chDB's shared session, and a leaked `insert_deduplication_token` silently drops every
  * later insert (shared engine notes). A `SETTINGS` clause inside the INSERT applies to that
  * statement only, on chDB and on a server alike. The token is a SHA-256 of the batch's sorted
- * event ids (hex, so inlining it is safe): a retry of the same batch is dropped by the engine
- * (`non_replicated_deduplication_window` on a plain MergeTree, default on Replicated*), and
- * anything that still slips through (a batch re-formed differently after a crash) collapses
- * per tenant in the ReplacingMergeTree and in the `_final` view the reports read.
+ * event ids (hex, so inlining it is safe): in FrameWorks' Replicated table a retry of the
+ * same batch is dropped by the engine. FrameWorks' table is append-only and the package
+ * adds no setting to it, so on a plain MergeTree (the embedded engine) a retry lands twice;
+ * either way every copy of a tenant's event collapses in `attribution_signups`, which the
+ * reports read, so a tenant counts once.
  *
- * `async_insert = 0` and `distributed_foreground_insert = 1` are inline too (see
- * `COMMON_SETTINGS`).
+ * `async_insert = 0` is inline too: no async-insert buffer (different dedup rules, early
+ * acknowledgement), so a failure is seen and retried.
  */
 import { createHash } from 'node:crypto'
 import type { ClickHouseClient } from '@clickhouse/client'
@@ -21,12 +23,8 @@ import { ACQUISITION_COLUMNS, type AcquisitionRow } from './acquisition-row.ts'
 
 export const DEFAULT_ACQUISITION_TABLE = 'tenant_acquisition_events'
 
-/**
- * Synchronous inserts everywhere: no async-insert buffer (different dedup rules, early
- * acknowledgement), and on a cluster's Distributed table the rows reach their shard (with the
- * token) before the insert returns, so a failure is seen and retried.
- */
-const COMMON_SETTINGS = 'async_insert = 0, distributed_foreground_insert = 1'
+/** Synchronous inserts: no async-insert buffer, so a failure is seen and retried. */
+const COMMON_SETTINGS = 'async_insert = 0'
 
 const COLUMN_LIST = ACQUISITION_COLUMNS.join(', ')
 
@@ -99,7 +97,7 @@ export function clickHouseErrorCode (err: unknown): number | null {
 }
 
 export interface InsertOptions {
-  /** Target table (default `tenant_acquisition_events`; on a cluster the Distributed table). */
+  /** Target table (default `tenant_acquisition_events`). */
   table?: string
   /** Deduplication token; default `dedupToken(rows' event ids)`. `null` inserts without one. */
   token?: string | null

@@ -10,9 +10,10 @@
  *   a relay has seen ClickHouse accept it; a crash anywhere only lets the lease expire (or
  *   drops the locks);
  * - a retry of the same batch (crash between insert and acknowledgement, lost response) is
- *   dropped by ClickHouse's insert deduplication (same token);
- * - a row that arrives twice anyway (a batch re-formed differently) collapses per tenant in
- *   the ReplacingMergeTree and in `tenant_acquisition_events_final`, which reports read.
+ *   dropped by ClickHouse's insert deduplication (same token) in FrameWorks' Replicated table;
+ * - a row that arrives twice anyway (a batch re-formed differently, a plain MergeTree without
+ *   insert deduplication, FrameWorks' Go ingest writing the same tenant) collapses per tenant
+ *   in `attribution_signups` and the `attribution_acquisitions` view, which reports read.
  *
  * Failures: an unreachable or overloaded ClickHouse (`isTransientInsertError`) releases the
  * batch and backs the relay off (capped exponential, jittered); it never counts against an

@@ -9,6 +9,12 @@
  * meaning; the version is recorded with every signup (`metadata_json.channel_rules`).
  *
  * Inputs are lower-cased; the first matching rule wins.
+ *
+ * Each rule has two forms in one row: `test` (TypeScript, the capture path) and `sql`
+ * (a ClickHouse boolean expression, for rows whose writer recorded no channel group; see
+ * src/clickhouse/channel-group.sql.ts). Lists, host keys and aliases are emitted into SQL
+ * from the constants below, never retyped, and test/plugin/channel-sql.test.ts checks that
+ * both forms agree rule by rule on a real engine. Change a rule in both forms or in neither.
  */
 import type { ChannelGroup } from '../contracts.ts'
 
@@ -29,7 +35,7 @@ export interface ChannelInputs {
 }
 
 /** Well-known hosts mapped to a source key (the rest map to their brand label). */
-const HOST_KEYS: Readonly<Record<string, string>> = {
+export const HOST_KEYS: Readonly<Record<string, string>> = {
   'chat.openai.com': 'chatgpt',
   'chatgpt.com': 'chatgpt',
   'openai.com': 'chatgpt',
@@ -69,7 +75,7 @@ const HOST_KEYS: Readonly<Record<string, string>> = {
 }
 
 /** Source values people put in `utm_source` that mean the same key. */
-const SOURCE_ALIASES: Readonly<Record<string, string>> = {
+export const SOURCE_ALIASES: Readonly<Record<string, string>> = {
   fb: 'facebook',
   ig: 'instagram',
   x: 'twitter',
@@ -103,14 +109,16 @@ export const EMAIL_SOURCES = set('email', 'newsletter', 'gmail', 'outlook', 'yah
 const PAID_MEDIUM = /^(?:.*cp.*|ppc|retargeting|paid.*)$/
 // GA4's `^(.*(([^a-df-z]|^)shop|shopping).*)$`, unanchored (same matches, no backtracking).
 const SHOP_CAMPAIGN = /(?:[^a-df-z]|^)shop|shopping/
-const DISPLAY_MEDIUMS = set('display', 'banner', 'expandable', 'interstitial', 'cpm')
-const SOCIAL_MEDIUMS = set('social', 'social-network', 'social-media', 'sm', 'social network', 'social media')
-const EMAIL_VALUES = set('email', 'e-mail', 'e_mail', 'e mail')
-const REFERRAL_MEDIUMS = set('referral', 'app', 'link')
-const PAID_SEARCH_CLICK_IDS = set('gclid', 'gclsrc', 'gbraid', 'wbraid', 'msclkid')
-const PAID_SOCIAL_CLICK_IDS = set('ttclid', 'twclid', 'li_fat_id', 'rdt_cid', 'sccid', 'epik', 'qclid')
-const SOCIAL_CLICK_IDS = set('fbclid', 'igshid')
+export const DISPLAY_MEDIUMS = set('display', 'banner', 'expandable', 'interstitial', 'cpm')
+export const SOCIAL_MEDIUMS = set('social', 'social-network', 'social-media', 'sm', 'social network', 'social media')
+export const EMAIL_VALUES = set('email', 'e-mail', 'e_mail', 'e mail')
+export const REFERRAL_MEDIUMS = set('referral', 'app', 'link')
+export const PAID_SEARCH_CLICK_IDS = set('gclid', 'gclsrc', 'gbraid', 'wbraid', 'msclkid')
+export const PAID_SOCIAL_CLICK_IDS = set('ttclid', 'twclid', 'li_fat_id', 'rdt_cid', 'sccid', 'epik', 'qclid')
+export const SOCIAL_CLICK_IDS = set('fbclid', 'igshid')
 const TWO_LEVEL_SECOND = set('co', 'com', 'org', 'net', 'ac', 'gov', 'edu', 'ne', 'or', 'gob')
+/** Host prefixes dropped before a host is looked up (the first that matches). */
+export const HOST_PREFIXES = Object.freeze(['www.', 'm.', 'l.', 'lm.', 'mobile.'])
 
 /**
  * The source key of a host: an explicit entry, else the brand label of a bare registrable
@@ -119,7 +127,7 @@ const TWO_LEVEL_SECOND = set('co', 'com', 'org', 'net', 'ac', 'gov', 'edu', 'ne'
  */
 export function hostSourceKey (rawHost: string): string {
   let host = rawHost.toLowerCase()
-  for (const prefix of ['www.', 'm.', 'l.', 'lm.', 'mobile.']) {
+  for (const prefix of HOST_PREFIXES) {
     if (host.startsWith(prefix)) { host = host.slice(prefix.length); break }
   }
   const known = HOST_KEYS[host]
@@ -147,6 +155,35 @@ export interface RuleContext {
   readonly paidMedium: boolean
 }
 
+/** ClickHouse expressions of the rule inputs, normalized as `ChannelInputs` are. */
+export interface ChannelSqlInputs {
+  /** Nullable(String): `utm_source`, lower-cased; NULL when absent. */
+  readonly source: string
+  /** Nullable(String), lower-cased. */
+  readonly medium: string
+  /** Nullable(String), lower-cased. */
+  readonly campaign: string
+  /** Nullable(String): host of the external referrer, as `hostOf` gives it. */
+  readonly referrerHost: string
+  /** Nullable(String): the click-id parameter name. */
+  readonly clickIdType: string
+  /** Array(String): other campaign parameter names present. */
+  readonly extraParams: string
+  /** UInt8 (0 or 1, never NULL). */
+  readonly hasReferralCode: string
+}
+
+/** The SQL twin of `RuleContext`: every member is a ClickHouse expression. */
+export interface SqlRuleContext {
+  readonly inputs: ChannelSqlInputs
+  /** Nullable(String). */
+  readonly source: string
+  /** Nullable(String). */
+  readonly referrerKey: string
+  /** UInt8. */
+  readonly paidMedium: string
+}
+
 export interface ChannelRule {
   /** Stable rule id, as documented in the README. */
   readonly id: string
@@ -154,6 +191,104 @@ export interface ChannelRule {
   /** One line for the README table. */
   readonly when: string
   readonly test: (c: RuleContext) => boolean
+  /** The same test as a ClickHouse expression that is 1 or 0, never NULL. */
+  readonly sql: (c: SqlRuleContext) => string
+}
+
+/** A ClickHouse string literal (backslashes and quotes escaped), for our own constants: request values are bound, never spliced. */
+export function sqlString (value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`
+}
+
+/** A ClickHouse `Array(String)` literal, in iteration order. */
+function sqlStringArray (values: Iterable<string>): string {
+  return `[${Array.from(values, sqlString).join(', ')}]`
+}
+
+/**
+ * 1 when `expr` is one of `values`, else 0 (NULL included). `IN` over a literal list is a
+ * hash lookup; `has([...], x)` costs about ten times more per row.
+ */
+function sqlIn (expr: string, values: Iterable<string>): string {
+  const list = Array.from(values, sqlString)
+  if (list.length === 0) return '0'
+  return `ifNull(${expr} IN (${list.join(', ')}), 0)`
+}
+
+const re2Literal = (text: string): string => text.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')
+
+// A JavaScript `.` (no `s` flag) stops at line terminators; ClickHouse compiles `match()`
+// patterns with `.` matching `\n`, so the class is spelled out.
+const JS_DOT = '[^\\n\\r\\x{2028}\\x{2029}]'
+
+/**
+ * The RE2 pattern (ClickHouse `match()`, UTF-8) that accepts exactly the strings `re`
+ * accepts. It covers what the rules use: literals, classes, groups, alternation, anchors,
+ * and `.` only in `.*` or `.+` (a JavaScript `.` is one UTF-16 unit and an RE2 `.` one
+ * code point: runs of them match the same strings, a fixed count does not). Anything else
+ * throws when this module loads, so a new pattern cannot reach SQL mistranslated.
+ */
+export function re2Of (re: RegExp): string {
+  const src = re.source
+  const refuse = (why: string): never => { throw new Error(`re2Of(${String(re)}): ${why} is not translated`) }
+  if (re.flags !== '') refuse('a flag')
+  let out = ''
+  let inClass = false
+  for (let i = 0; i < src.length; i++) {
+    const ch = src[i]!
+    if (ch === '\\') refuse('an escape')
+    if (inClass) {
+      if (ch === ']') inClass = false
+      out += ch
+    } else if (ch === '[') {
+      // `[]` and `[^]` mean different things in JavaScript and RE2.
+      if (src[i + 1] === ']' || src.startsWith('^]', i + 1)) refuse('an empty class')
+      inClass = true
+      out += ch
+    } else if (ch === '(' && src[i + 1] === '?' && src[i + 2] !== ':') {
+      refuse('a lookaround or named group')
+    } else if (ch === '.') {
+      if (src[i + 1] !== '*' && src[i + 1] !== '+') refuse('a `.` outside `.*`/`.+`')
+      out += JS_DOT
+    } else {
+      out += ch
+    }
+  }
+  return out
+}
+
+const PAID_MEDIUM_SQL = sqlString(re2Of(PAID_MEDIUM))
+const SHOP_CAMPAIGN_SQL = sqlString(re2Of(SHOP_CAMPAIGN))
+// RE2 alternation prefers the earlier branch, as `hostSourceKey`'s loop takes the first prefix.
+const HOST_PREFIX_SQL = sqlString(`^(?:${HOST_PREFIXES.map(re2Literal).join('|')})`)
+const HOST_KEYS_SQL = `${sqlStringArray(Object.keys(HOST_KEYS))}, ${sqlStringArray(Object.values(HOST_KEYS))}`
+const SOURCE_ALIASES_SQL = `${sqlStringArray(Object.keys(SOURCE_ALIASES))}, ${sqlStringArray(Object.values(SOURCE_ALIASES))}`
+
+/** `hostSourceKey` of a Nullable(String) expression (NULL stays NULL). */
+export function hostSourceKeySql (host: string): string {
+  const stripped = `replaceRegexpOne(lowerUTF8(${host}), ${HOST_PREFIX_SQL}, '')`
+  const labels = `splitByChar('.', ifNull(${stripped}, ''))`
+  // `length === 2` counts UTF-16 units: an astral character (4 UTF-8 bytes) counts twice.
+  const top = `${labels}[3]`
+  const topIsTwoUnits = `lengthUTF8(${top}) + countMatches(${top}, '[\\\\x{10000}-\\\\x{10FFFF}]') = 2`
+  const brand = `multiIf(length(${labels}) = 2, ${labels}[1], length(${labels}) = 3 AND ${sqlIn(`${labels}[2]`, TWO_LEVEL_SECOND)} AND ${topIsTwoUnits}, ${labels}[1], ${stripped})`
+  // A NULL host falls through every branch to `stripped`, which is NULL.
+  return `transform(${stripped}, ${HOST_KEYS_SQL}, ${brand})`
+}
+
+/** `sourceKey` of a Nullable(String) expression (NULL stays NULL). */
+export function sourceKeySql (source: string): string {
+  const lower = `lowerUTF8(${source})`
+  return `transform(${lower}, ${SOURCE_ALIASES_SQL}, if(position(${lower}, '.') > 0, ${hostSourceKeySql(lower)}, ${lower}))`
+}
+
+/** The derived members of `SqlRuleContext`, built as `ruleContext` builds them. */
+export function ruleContextSql (inputs: ChannelSqlInputs): Omit<SqlRuleContext, 'inputs'> {
+  const referrerKey = hostSourceKeySql(inputs.referrerHost)
+  // `sourceKey` of a present source is never NULL.
+  const source = `coalesce(${sourceKeySql(inputs.source)}, ${referrerKey})`
+  const paidMedium = `(${inputs.medium} IS NOT NULL AND match(${inputs.medium}, ${PAID_MEDIUM_SQL}))`
+  return { source, referrerKey, paidMedium }
 }
 
 const sourceIn = (c: RuleContext, list: ReadonlySet<string>): boolean => c.source !== null && list.has(c.source)
@@ -161,28 +296,115 @@ const mediumIn = (c: RuleContext, list: ReadonlySet<string>): boolean => c.input
 const clickIn = (c: RuleContext, list: ReadonlySet<string>): boolean => c.inputs.clickIdType !== null && list.has(c.inputs.clickIdType)
 const shopCampaign = (c: RuleContext): boolean => c.inputs.campaign !== null && SHOP_CAMPAIGN.test(c.inputs.campaign)
 
-/** The rule table, in evaluation order. */
+// SQL twins of the helpers above; `ifNull` keeps every test 0 or 1, as the TypeScript is.
+const or = (...terms: string[]): string => `(${terms.join(' OR ')})`
+const and = (...terms: string[]): string => `(${terms.join(' AND ')})`
+const sqlSourceIn = (c: SqlRuleContext, list: ReadonlySet<string>): string => sqlIn(c.source, list)
+const sqlMediumIn = (c: SqlRuleContext, list: ReadonlySet<string>): string => sqlIn(c.inputs.medium, list)
+const sqlClickIn = (c: SqlRuleContext, list: ReadonlySet<string>): string => sqlIn(c.inputs.clickIdType, list)
+const sqlShopCampaign = (c: SqlRuleContext): string => `(${c.inputs.campaign} IS NOT NULL AND match(${c.inputs.campaign}, ${SHOP_CAMPAIGN_SQL}))`
+const sqlIs = (expr: string, value: string): string => `ifNull(${expr} = ${sqlString(value)}, 0)`
+const sqlContains = (expr: string, part: string): string => `ifNull(position(${expr}, ${sqlString(part)}) > 0, 0)`
+const sqlHasParam = (c: SqlRuleContext, name: string): string => `has(${c.inputs.extraParams}, ${sqlString(name)})`
+
+/** The rule table, in evaluation order; each row holds its TypeScript and its SQL form. */
 export const CHANNEL_RULES: readonly ChannelRule[] = Object.freeze([
-  { id: 'cross_network', group: 'cross_network', when: 'campaign contains `cross-network`', test: (c) => c.inputs.campaign?.includes('cross-network') === true },
-  { id: 'paid_shopping', group: 'paid_shopping', when: '(shopping source or campaign matches `shop`/`shopping`) and paid medium', test: (c) => c.paidMedium && (sourceIn(c, SHOPPING_SOURCES) || shopCampaign(c)) },
-  { id: 'paid_search', group: 'paid_search', when: '(search source and paid medium) or a `gclid`/`gclsrc`/`gbraid`/`wbraid`/`msclkid` click id or `gad_source`', test: (c) => (c.paidMedium && sourceIn(c, SEARCH_SOURCES)) || clickIn(c, PAID_SEARCH_CLICK_IDS) || c.inputs.extraParams.includes('gad_source') },
-  { id: 'paid_social', group: 'paid_social', when: '(social source and paid medium) or a `ttclid`/`twclid`/`li_fat_id`/`rdt_cid`/`sccid`/`epik`/`qclid` click id', test: (c) => (c.paidMedium && sourceIn(c, SOCIAL_SOURCES)) || clickIn(c, PAID_SOCIAL_CLICK_IDS) },
-  { id: 'paid_video', group: 'paid_video', when: 'video source and paid medium', test: (c) => c.paidMedium && sourceIn(c, VIDEO_SOURCES) },
-  { id: 'display', group: 'display', when: 'medium `display`, `banner`, `expandable`, `interstitial` or `cpm`, or a `dclid` click id', test: (c) => mediumIn(c, DISPLAY_MEDIUMS) || c.inputs.clickIdType === 'dclid' },
-  { id: 'paid_other', group: 'paid_other', when: 'paid medium (`^(.*cp.*|ppc|retargeting|paid.*)$`)', test: (c) => c.paidMedium },
-  { id: 'organic_shopping', group: 'organic_shopping', when: 'shopping source or campaign matches `shop`/`shopping`', test: (c) => sourceIn(c, SHOPPING_SOURCES) || shopCampaign(c) },
-  { id: 'organic_social', group: 'organic_social', when: 'social source, medium `social`/`social-network`/`social-media`/`sm`, or a `fbclid`/`igshid` click id', test: (c) => sourceIn(c, SOCIAL_SOURCES) || mediumIn(c, SOCIAL_MEDIUMS) || clickIn(c, SOCIAL_CLICK_IDS) },
-  { id: 'organic_video', group: 'organic_video', when: 'video source or medium containing `video`', test: (c) => sourceIn(c, VIDEO_SOURCES) || c.inputs.medium?.includes('video') === true },
-  { id: 'ai_assistant', group: 'ai_assistant', when: 'AI assistant as source or referrer (chatgpt.com, claude.ai, perplexity.ai, gemini.google.com, copilot.microsoft.com, …)', test: (c) => sourceIn(c, AI_ASSISTANT_SOURCES) || (c.referrerKey !== null && AI_ASSISTANT_SOURCES.has(c.referrerKey)) },
-  { id: 'organic_search', group: 'organic_search', when: 'search source (engine as referrer or `utm_source`) or medium `organic`', test: (c) => sourceIn(c, SEARCH_SOURCES) || c.inputs.medium === 'organic' },
-  { id: 'email', group: 'email', when: 'source or medium `email`/`e-mail`/`e_mail`, a webmail referrer, a `_kx` click id or `mc_cid`', test: (c) => sourceIn(c, EMAIL_SOURCES) || mediumIn(c, EMAIL_VALUES) || c.inputs.clickIdType === '_kx' || c.inputs.extraParams.includes('mc_cid') },
-  { id: 'affiliate', group: 'affiliate', when: 'medium `affiliate` or an `irclid` click id', test: (c) => c.inputs.medium === 'affiliate' || c.inputs.clickIdType === 'irclid' },
-  { id: 'audio', group: 'audio', when: 'medium `audio`', test: (c) => c.inputs.medium === 'audio' },
-  { id: 'sms', group: 'sms', when: 'source or medium `sms`', test: (c) => c.source === 'sms' || c.inputs.medium === 'sms' },
-  { id: 'mobile_push', group: 'mobile_push', when: 'medium ending in `push` or containing `mobile`/`notification`, or source `firebase`', test: (c) => { const m = c.inputs.medium; return (m !== null && (m.endsWith('push') || m.includes('mobile') || m.includes('notification'))) || c.source === 'firebase' } },
-  { id: 'referral_program', group: 'referral_program', when: 'a referral code (query parameter or `/r/:code`)', test: (c) => c.inputs.hasReferralCode },
-  { id: 'referral', group: 'referral', when: 'medium `referral`/`app`/`link`, an external referrer, or any other tagged source', test: (c) => mediumIn(c, REFERRAL_MEDIUMS) || c.inputs.referrerHost !== null || c.source !== null },
-  { id: 'direct', group: 'direct', when: 'nothing of the above', test: () => true }
+  {
+    id: 'cross_network', group: 'cross_network', when: 'campaign contains `cross-network`',
+    test: (c) => c.inputs.campaign?.includes('cross-network') === true,
+    sql: (c) => sqlContains(c.inputs.campaign, 'cross-network')
+  },
+  {
+    id: 'paid_shopping', group: 'paid_shopping', when: '(shopping source or campaign matches `shop`/`shopping`) and paid medium',
+    test: (c) => c.paidMedium && (sourceIn(c, SHOPPING_SOURCES) || shopCampaign(c)),
+    sql: (c) => and(c.paidMedium, or(sqlSourceIn(c, SHOPPING_SOURCES), sqlShopCampaign(c)))
+  },
+  {
+    id: 'paid_search', group: 'paid_search', when: '(search source and paid medium) or a `gclid`/`gclsrc`/`gbraid`/`wbraid`/`msclkid` click id or `gad_source`',
+    test: (c) => (c.paidMedium && sourceIn(c, SEARCH_SOURCES)) || clickIn(c, PAID_SEARCH_CLICK_IDS) || c.inputs.extraParams.includes('gad_source'),
+    sql: (c) => or(and(c.paidMedium, sqlSourceIn(c, SEARCH_SOURCES)), sqlClickIn(c, PAID_SEARCH_CLICK_IDS), sqlHasParam(c, 'gad_source'))
+  },
+  {
+    id: 'paid_social', group: 'paid_social', when: '(social source and paid medium) or a `ttclid`/`twclid`/`li_fat_id`/`rdt_cid`/`sccid`/`epik`/`qclid` click id',
+    test: (c) => (c.paidMedium && sourceIn(c, SOCIAL_SOURCES)) || clickIn(c, PAID_SOCIAL_CLICK_IDS),
+    sql: (c) => or(and(c.paidMedium, sqlSourceIn(c, SOCIAL_SOURCES)), sqlClickIn(c, PAID_SOCIAL_CLICK_IDS))
+  },
+  {
+    id: 'paid_video', group: 'paid_video', when: 'video source and paid medium',
+    test: (c) => c.paidMedium && sourceIn(c, VIDEO_SOURCES),
+    sql: (c) => and(c.paidMedium, sqlSourceIn(c, VIDEO_SOURCES))
+  },
+  {
+    id: 'display', group: 'display', when: 'medium `display`, `banner`, `expandable`, `interstitial` or `cpm`, or a `dclid` click id',
+    test: (c) => mediumIn(c, DISPLAY_MEDIUMS) || c.inputs.clickIdType === 'dclid',
+    sql: (c) => or(sqlMediumIn(c, DISPLAY_MEDIUMS), sqlIs(c.inputs.clickIdType, 'dclid'))
+  },
+  {
+    id: 'paid_other', group: 'paid_other', when: 'paid medium (`^(.*cp.*|ppc|retargeting|paid.*)$`)',
+    test: (c) => c.paidMedium,
+    sql: (c) => c.paidMedium
+  },
+  {
+    id: 'organic_shopping', group: 'organic_shopping', when: 'shopping source or campaign matches `shop`/`shopping`',
+    test: (c) => sourceIn(c, SHOPPING_SOURCES) || shopCampaign(c),
+    sql: (c) => or(sqlSourceIn(c, SHOPPING_SOURCES), sqlShopCampaign(c))
+  },
+  {
+    id: 'organic_social', group: 'organic_social', when: 'social source, medium `social`/`social-network`/`social-media`/`sm`, or a `fbclid`/`igshid` click id',
+    test: (c) => sourceIn(c, SOCIAL_SOURCES) || mediumIn(c, SOCIAL_MEDIUMS) || clickIn(c, SOCIAL_CLICK_IDS),
+    sql: (c) => or(sqlSourceIn(c, SOCIAL_SOURCES), sqlMediumIn(c, SOCIAL_MEDIUMS), sqlClickIn(c, SOCIAL_CLICK_IDS))
+  },
+  {
+    id: 'organic_video', group: 'organic_video', when: 'video source or medium containing `video`',
+    test: (c) => sourceIn(c, VIDEO_SOURCES) || c.inputs.medium?.includes('video') === true,
+    sql: (c) => or(sqlSourceIn(c, VIDEO_SOURCES), sqlContains(c.inputs.medium, 'video'))
+  },
+  {
+    id: 'ai_assistant', group: 'ai_assistant', when: 'AI assistant as source or referrer (chatgpt.com, claude.ai, perplexity.ai, gemini.google.com, copilot.microsoft.com, …)',
+    test: (c) => sourceIn(c, AI_ASSISTANT_SOURCES) || (c.referrerKey !== null && AI_ASSISTANT_SOURCES.has(c.referrerKey)),
+    sql: (c) => or(sqlSourceIn(c, AI_ASSISTANT_SOURCES), sqlIn(c.referrerKey, AI_ASSISTANT_SOURCES))
+  },
+  {
+    id: 'organic_search', group: 'organic_search', when: 'search source (engine as referrer or `utm_source`) or medium `organic`',
+    test: (c) => sourceIn(c, SEARCH_SOURCES) || c.inputs.medium === 'organic',
+    sql: (c) => or(sqlSourceIn(c, SEARCH_SOURCES), sqlIs(c.inputs.medium, 'organic'))
+  },
+  {
+    id: 'email', group: 'email', when: 'source or medium `email`/`e-mail`/`e_mail`, a webmail referrer, a `_kx` click id or `mc_cid`',
+    test: (c) => sourceIn(c, EMAIL_SOURCES) || mediumIn(c, EMAIL_VALUES) || c.inputs.clickIdType === '_kx' || c.inputs.extraParams.includes('mc_cid'),
+    sql: (c) => or(sqlSourceIn(c, EMAIL_SOURCES), sqlMediumIn(c, EMAIL_VALUES), sqlIs(c.inputs.clickIdType, '_kx'), sqlHasParam(c, 'mc_cid'))
+  },
+  {
+    id: 'affiliate', group: 'affiliate', when: 'medium `affiliate` or an `irclid` click id',
+    test: (c) => c.inputs.medium === 'affiliate' || c.inputs.clickIdType === 'irclid',
+    sql: (c) => or(sqlIs(c.inputs.medium, 'affiliate'), sqlIs(c.inputs.clickIdType, 'irclid'))
+  },
+  {
+    id: 'audio', group: 'audio', when: 'medium `audio`',
+    test: (c) => c.inputs.medium === 'audio',
+    sql: (c) => sqlIs(c.inputs.medium, 'audio')
+  },
+  {
+    id: 'sms', group: 'sms', when: 'source or medium `sms`',
+    test: (c) => c.source === 'sms' || c.inputs.medium === 'sms',
+    sql: (c) => or(sqlIs(c.source, 'sms'), sqlIs(c.inputs.medium, 'sms'))
+  },
+  {
+    id: 'mobile_push', group: 'mobile_push', when: 'medium ending in `push` or containing `mobile`/`notification`, or source `firebase`',
+    test: (c) => { const m = c.inputs.medium; return (m !== null && (m.endsWith('push') || m.includes('mobile') || m.includes('notification'))) || c.source === 'firebase' },
+    sql: (c) => or(`ifNull(endsWith(${c.inputs.medium}, 'push'), 0)`, sqlContains(c.inputs.medium, 'mobile'), sqlContains(c.inputs.medium, 'notification'), sqlIs(c.source, 'firebase'))
+  },
+  {
+    id: 'referral_program', group: 'referral_program', when: 'a referral code (query parameter or `/r/:code`)',
+    test: (c) => c.inputs.hasReferralCode,
+    sql: (c) => c.inputs.hasReferralCode
+  },
+  {
+    id: 'referral', group: 'referral', when: 'medium `referral`/`app`/`link`, an external referrer, or any other tagged source',
+    test: (c) => mediumIn(c, REFERRAL_MEDIUMS) || c.inputs.referrerHost !== null || c.source !== null,
+    sql: (c) => or(sqlMediumIn(c, REFERRAL_MEDIUMS), `(${c.inputs.referrerHost} IS NOT NULL)`, `(${c.source} IS NOT NULL)`)
+  },
+  { id: 'direct', group: 'direct', when: 'nothing of the above', test: () => true, sql: () => '1' }
 ] satisfies ChannelRule[])
 
 /** Builds the rule context (source keys and the paid-medium test) once per touch. */

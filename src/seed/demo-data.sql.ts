@@ -9,10 +9,19 @@
  * label reinterpreted as UUID. Every value arrives as a bound parameter; the only text
  * spliced in here is this module's own constants (hash tags, literal lists).
  *
- * Caveats: rows are unique per rollup key by construction (a SummingMergeTree merge never
- * changes them) and no summed column is ever all zero (a merge would delete the row), so a
- * checksum over the raw tables is stable whatever merges have run. (Nullable columns hash
- * through the tuple's text, since a hash of NULL is NULL.)
+ * FrameWorks' quirks are reproduced, since the reports must be right on them: the rollup
+ * stores hold some keys in two refresh versions (an early partial refresh, then the final
+ * one, about 1.2 versions per key; the views keep the latest), churned tenants get an
+ * all-zero row (a tombstoned bucket) the day after their last activity, processing includes
+ * `FFmpeg` jobs, and acquisition events come from two writers: most in the shape this
+ * package's relay writes (derived fields in `event_data`), about 30 % as FrameWorks' Go
+ * ingest writes them (no derived field at all), and about 8 % of tenants have a replayed
+ * second copy, from either writer.
+ *
+ * Caveats: every store row has a distinct (key, refresh version), so a ReplacingMergeTree
+ * merge never changes what the views show, and a checksum over the views is stable
+ * whatever merges have run. (Nullable columns hash through the tuple's text, since a hash
+ * of NULL is NULL.)
  *
  * Parameters: `seed` UInt64, `tenants` UInt32, `days` UInt32, `start` (first day, String
  * `YYYY-MM-DD`), `tracking_offset` UInt32 (days from `start` to the first tracked signup).
@@ -122,11 +131,9 @@ AS SELECT
   if(channel_group != 'direct' AND ${u('first_touch')} < 0.7,
      toDateTime64(signup_at - toUInt32(floor(pow(${u('first_touch_lag')}, 2) * 14 * 86400)), 3, 'UTC'), NULL) AS first_touch_at,
   reinterpretAsUUID(MD5(concat('fw-demo/event/', toString({seed:UInt64}), '/', toString(n)))) AS event_id,
-  concat('{"source":"demo_seed","metadata":',
-         multiIf(signup_channel = 'wallet', concat('{"chain":"', replaceOne(signup_method, 'wallet_', ''), '"}'),
-                 signup_channel = 'x402', '{"x402_version":1,"scheme":"exact","network":"base","asset":"USDC"}',
-                 '{}'),
-         ',"last_touch":null}') AS event_data,
+  multiIf(signup_channel = 'wallet', concat('{"chain":"', replaceOne(signup_method, 'wallet_', ''), '"}'),
+          signup_channel = 'x402', '{"x402_version":1,"scheme":"exact","network":"base","asset":"USDC"}',
+          '{}') AS metadata,
 
   -- usage profile
   toUInt8(${u('activate')} < if(signup_channel IN ('x402', 'api'), 0.85, 0.72)) AS activates,
@@ -147,7 +154,7 @@ AS SELECT
     if(u_proc < 0.70, [('Livepeer', 'H264', 'video', 1.0)], []),
     if(u_proc < 0.70 AND ${u('hevc')} < 0.3, [('Livepeer', 'HEVC', 'video', 0.4)], []),
     if(u_proc >= 0.55, [('AV', if(${u('av1')} < 0.2, 'AV1', 'H264'), 'video', 1.0), ('AV', if(${u('opus')} < 0.5, 'opus', 'AAC'), 'audio', 1.0)], []),
-    if(${u('thumbnails')} < 0.15, [('Thumbnail', 'JPEG', 'image', 0.02)], [])
+    if(${u('thumbnails')} < 0.15, [('FFmpeg', 'JPEG', 'image', 0.02)], [])
   ) AS processing,
   multiIf(signup_channel = 'web', 'jwt', signup_channel = 'wallet', 'wallet', signup_channel = 'x402', 'x402', 'api_key') AS auth_type,
   arrayConcat(
@@ -165,16 +172,30 @@ AS SELECT
   20 + 200 * ${u('latency')} AS latency_ms
 FROM numbers({tenants:UInt32})`
 
-/** Tracked tenants get their acquisition event; the others are the `unattributed` bucket. */
+/** A JSON string literal of a Nullable(String) expression (`null` for NULL). */
+const jsonText = (expr: string): string => `if(isNull(${expr}), 'null', toJSONString(assumeNotNull(${expr})))`
+
+/**
+ * Tracked tenants get their acquisition event; the others are the `unattributed` bucket.
+ * `copy` 1 is a replay (about 8 % of tenants); each copy is written by this package's relay
+ * (derived fields in `event_data`) or, for about 30 % of first copies and half the replays,
+ * by FrameWorks' Go ingest (its event data: the attribution proto fields only).
+ */
 export const INSERT_ACQUISITION_EVENTS = `
 INSERT INTO tenant_acquisition_events
   (timestamp, tenant_id, user_id, signup_channel, signup_method, utm_source, utm_medium, utm_campaign,
-   utm_content, utm_term, http_referer, landing_page, referral_code, is_agent, event_data, event_id,
-   channel_group, client_kind, first_touch_at, referral_status, ingested_at)
+   utm_content, utm_term, http_referer, landing_page, referral_code, is_agent, event_data)
 SELECT signup_at, tenant_id, user_id, signup_channel, signup_method, utm_source, utm_medium, utm_campaign,
-   utm_content, utm_term, http_referer, landing_page, referral_code, is_agent, event_data, event_id,
-   channel_group, client_kind, first_touch_at, referral_status, toDateTime64(signup_at, 3, 'UTC') + 2
+  utm_content, utm_term, http_referer, landing_page, referral_code, is_agent,
+  if(if(copy = 0, ${u('writer')} < 0.3, ${u('replay_writer')} < 0.5),
+    concat('{"attribution":{"signup_channel":', toJSONString(signup_channel), ',"signup_method":', toJSONString(signup_method),
+      ',"referral_code":', ${jsonText('referral_code')}, ',"is_agent":', if(is_agent = 1, 'true', 'false'), '}}'),
+    concat('{"source":"outbox","event_id":"', toString(event_id), '","referral_status":', ${jsonText("nullIf(referral_status, '')")},
+      ',"attribution":{"channel_group":', toJSONString(channel_group), ',"client_kind":', toJSONString(client_kind),
+      ',"first_touch_at":', if(isNull(first_touch_at), 'null', concat('"', formatDateTime(assumeNotNull(first_touch_at), '%Y-%m-%dT%H:%i:%S.%fZ', 'UTC'), '"')),
+      ',"metadata":', metadata, ',"last_touch":null}}'))
 FROM ${STAGING_TABLE}
+ARRAY JOIN range(1 + toUInt8(${u('replay')} < 0.08)) AS copy
 WHERE tracked = 1
 ${INSERT_SETTINGS}`
 
@@ -191,76 +212,128 @@ const activeDays = (columns: string, kinds: string): string => `
   ARRAY JOIN range(first_active, active_end) AS d
   WHERE kind IN (${kinds}) AND ${ud('active')} < p_day`
 
+/**
+ * Store rows come in refresh versions, as FrameWorks' hourly refreshes append them: each
+ * store insert runs twice, `{ver:UInt8}` 0 then 1. Version 0 is an early partial refresh
+ * (half the figures, refreshed 13 hours into the day) of about one key in five; version 1,
+ * the final one (refreshed the next day), has every key, and the views keep it. Separate
+ * inserts, because ClickHouse collapses versions of a key within one insert.
+ */
+const inVersion = (tag: string): string => `({ver:UInt8} = 1 OR cityHash64({seed:UInt64}, n, d, '${tag}') % 5 = 0)`
+const refreshedAt = 'addSeconds(toDateTime64(day, 3, \'UTC\'), if(ver = 1, 90000, 46800))'
+const share = 'if(ver = 1, 1.0, 0.5)'
+
 /** Live tenants only: viewer hours, egress, sessions and a uniqCombined state of viewer ids. */
 export const INSERT_VIEWER_DAILY = `
-INSERT INTO tenant_viewer_daily (day, tenant_id, cluster_id, viewer_hours, egress_gb, unique_viewers_state, total_sessions)
-SELECT day, tenant_id, cluster_id, viewer_hours, round(viewer_hours * gb_per_hour, 3),
+INSERT INTO tenant_viewer_daily_store (day, tenant_id, cluster_id, viewer_hours, egress_gb, unique_viewers_state, total_sessions, refresh_version_ms)
+SELECT day, tenant_id, cluster_id, vh, round(vh * gb_per_hour, 3),
   arrayReduce('uniqCombinedState',
-    arrayMap(j -> concat(toString(n), ':', toString(cityHash64({seed:UInt64}, n, d, j) % viewer_pool)), range(toUInt32(least(sessions, ${MAX_VIEWER_IDS}))))),
-  sessions
+    arrayMap(j -> concat(toString(n), ':', toString(cityHash64({seed:UInt64}, n, d, j) % viewer_pool)), range(toUInt32(least(s, ${MAX_VIEWER_IDS}))))),
+  s, ${refreshedAt}
 FROM (
-  SELECT n, d, day, tenant_id, cluster_id, gb_per_hour, viewer_pool,
-    round(greatest(0.05, 4 * scale * day_factor), 3) AS viewer_hours,
-    toUInt64(greatest(1, round(viewer_hours * (1.2 + ${ud('sessions')})))) AS sessions
-  FROM (${activeDays('cluster_id, gb_per_hour, viewer_pool, scale', "'live'")})
+  SELECT n, d, day, tenant_id, cluster_id, gb_per_hour, viewer_pool, {ver:UInt8} AS ver,
+    round(${share} * viewer_hours, 3) AS vh, toUInt64(greatest(1, round(${share} * sessions))) AS s
+  FROM (
+    SELECT n, d, day, tenant_id, cluster_id, gb_per_hour, viewer_pool,
+      round(greatest(0.05, 4 * scale * day_factor), 3) AS viewer_hours,
+      toUInt64(greatest(1, round(viewer_hours * (1.2 + ${ud('sessions')})))) AS sessions
+    FROM (${activeDays('cluster_id, gb_per_hour, viewer_pool, scale', "'live'")})
+  )
+  WHERE ${inVersion('viewer_version')}
 )
 ${INSERT_SETTINGS}`
 
-/** Live and VOD tenants: one row per processing profile (Livepeer, native AV, other). */
+/** Live and VOD tenants: one row per processing profile (Livepeer, native AV, FFmpeg). */
 export const INSERT_PROCESSING_DAILY = `
-INSERT INTO processing_daily (day, tenant_id, cluster_id, process_type, output_codec, track_type, media_seconds, segment_count)
-SELECT day, tenant_id, cluster_id, p.1, p.2, p.3, media_seconds, toUInt64(ceil(media_seconds / 2))
+INSERT INTO processing_daily_store (day, tenant_id, cluster_id, process_type, output_codec, track_type, media_seconds, segment_count, refresh_version_ms)
+SELECT day, tenant_id, cluster_id, p.1, p.2, p.3, ms, toUInt64(ceil(ms / 2)), ${refreshedAt}
 FROM (
-  SELECT day, tenant_id, cluster_id, p, round(greatest(1.0, media_hours * 3600 * p.4), 1) AS media_seconds
+  SELECT day, tenant_id, cluster_id, p, {ver:UInt8} AS ver, round(${share} * media_seconds, 1) AS ms
   FROM (
-    SELECT day, tenant_id, cluster_id, processing,
-      if(kind = 'live', least(24.0, 0.3 + 1.5 * sqrt(scale) * day_factor), 0.2 + 2 * scale * day_factor) AS media_hours
-    FROM (${activeDays('cluster_id, processing, kind, scale', "'live', 'vod'")})
+    SELECT n, d, day, tenant_id, cluster_id, p, round(greatest(1.0, media_hours * 3600 * p.4), 1) AS media_seconds
+    FROM (
+      SELECT n, d, day, tenant_id, cluster_id, processing,
+        if(kind = 'live', least(24.0, 0.3 + 1.5 * sqrt(scale) * day_factor), 0.2 + 2 * scale * day_factor) AS media_hours
+      FROM (${activeDays('cluster_id, processing, kind, scale', "'live', 'vod'")})
+    )
+    ARRAY JOIN processing AS p
   )
-  ARRAY JOIN processing AS p
+  WHERE ${inVersion('processing_version')}
 )
 ${INSERT_SETTINGS}`
+
+/** The API rollup's two uniqCombined state columns (users, tokens), drawn per tenant. */
+const apiStates = `arrayReduce('uniqCombinedState', [toUInt64(n)]), arrayReduce('uniqCombinedState', [toUInt64(n), toUInt64(n) + 1])`
 
 /** Every active tenant-day calls the API; each further operation on about every other day. */
 export const INSERT_API_USAGE_DAILY = `
-INSERT INTO api_usage_daily (day, tenant_id, auth_type, operation_type, operation_name, requests, errors, duration_ms)
-SELECT day, tenant_id, op.1, op.2, op.3, requests,
-  toUInt64(floor(requests * least(1.0, error_rate * (0.3 + 1.4 * cityHash64({seed:UInt64}, n, d, i, 'errors') / ${TWO_64})))),
-  toUInt64(round(requests * latency_ms))
+INSERT INTO api_usage_daily_store (day, tenant_id, auth_type, operation_type, operation_name, requests, errors, duration_ms, complexity,
+  unique_users_state, unique_tokens_state, refresh_version_ms)
+SELECT day, tenant_id, op.1, op.2, op.3, r, e, toUInt64(round(r * latency_ms)), r, ${apiStates}, ${refreshedAt}
 FROM (
-  SELECT n, d, i, day, tenant_id, op, error_rate, latency_ms,
-    toUInt64(greatest(1, round(api_scale * 120 * op.4 * day_factor))) AS requests
-  FROM (${activeDays('operations, api_scale, error_rate, latency_ms', "'live', 'vod', 'api'")})
-  ARRAY JOIN operations AS op, arrayEnumerate(operations) AS i
-  WHERE i = 1 OR cityHash64({seed:UInt64}, n, d, i, 'called') % 2 = 0
+  SELECT n, day, tenant_id, op, latency_ms, {ver:UInt8} AS ver,
+    toUInt64(greatest(1, round(${share} * requests))) AS r, toUInt64(floor(${share} * errors)) AS e
+  FROM (
+    SELECT n, d, day, tenant_id, op, latency_ms, requests,
+      toUInt64(floor(requests * least(1.0, error_rate * (0.3 + 1.4 * cityHash64({seed:UInt64}, n, d, i, 'errors') / ${TWO_64})))) AS errors
+    FROM (
+      SELECT n, d, i, day, tenant_id, op, error_rate, latency_ms,
+        toUInt64(greatest(1, round(api_scale * 120 * op.4 * day_factor))) AS requests
+      FROM (${activeDays('operations, api_scale, error_rate, latency_ms', "'live', 'vod', 'api'")})
+      ARRAY JOIN operations AS op, arrayEnumerate(operations) AS i
+      WHERE i = 1 OR cityHash64({seed:UInt64}, n, d, i, 'called') % 2 = 0
+    )
+  )
+  WHERE ${inVersion('api_version')}
 )
 ${INSERT_SETTINGS}`
+
+/** Tenants that churned within the window, on the day after their last activity (a tombstoned bucket). */
+const churned = (kinds: string): string =>
+  `FROM ${STAGING_TABLE} WHERE kind IN (${kinds}) AND first_active < active_end AND active_end < {days:UInt32}`
+const tombstoneDay = 'toDate({start:String}) + active_end'
+const tombstoneRefresh = `addSeconds(toDateTime64(${tombstoneDay}, 3, 'UTC'), 90000)`
+
+/** All-zero rows, as FrameWorks' hourly refresh writes for a bucket whose usage went away. */
+export const INSERT_ZERO_ROWS = [`
+INSERT INTO tenant_viewer_daily_store (day, tenant_id, cluster_id, viewer_hours, egress_gb, unique_viewers_state, total_sessions, refresh_version_ms)
+SELECT ${tombstoneDay}, tenant_id, cluster_id, 0, 0, arrayReduce('uniqCombinedState', CAST([], 'Array(String)')), 0, ${tombstoneRefresh}
+${churned("'live'")}
+${INSERT_SETTINGS}`, `
+INSERT INTO api_usage_daily_store (day, tenant_id, auth_type, operation_type, operation_name, requests, errors, duration_ms, complexity,
+  unique_users_state, unique_tokens_state, refresh_version_ms)
+SELECT ${tombstoneDay}, tenant_id, auth_type, 'query', 'streams', 0, 0, 0, 0,
+  arrayReduce('uniqCombinedState', CAST([], 'Array(UInt64)')), arrayReduce('uniqCombinedState', CAST([], 'Array(UInt64)')), ${tombstoneRefresh}
+${churned("'live', 'vod', 'api'")}
+${INSERT_SETTINGS}`]
 
 /** Removes the staging table (also left over from a run that was cut short). */
 export const DROP_TENANTS = `DROP TABLE IF EXISTS ${STAGING_TABLE}`
 
-/** The four tables the generator fills, in insert order. */
-export const SEEDED_TABLES = ['tenant_acquisition_events', 'tenant_viewer_daily', 'processing_daily', 'api_usage_daily'] as const
+/** The tables the generator fills: FrameWorks' acquisition table and the three rollup stores. */
+export const SEEDED_TABLES = ['tenant_acquisition_events', 'tenant_viewer_daily_store', 'processing_daily_store', 'api_usage_daily_store'] as const
 
-/** Tables the rollups' materialized views fill: emptied with them when the demo data is replaced. */
-export const DERIVED_TABLES = ['tenant_activity_daily'] as const
+/** The package's copy of the acquisition rows: emptied with them when the demo data is replaced. */
+export const DERIVED_TABLES = ['attribution_signups'] as const
 
 /**
- * Order-independent checksum per table: row count and the sum of a hash of every column
- * (the viewer state through its finalized count). Equal across engines and merges.
+ * Order-independent checksum per seeded table: row count and the sum of a hash of every
+ * column (viewer and API states through their finalized counts). A store is read through
+ * its view (the latest refresh of each key, with that refresh's version), so the figures
+ * are equal across engines and whatever merges have run.
  */
 export const CHECKSUMS = `
 SELECT 'tenant_acquisition_events' AS table, count() AS rows,
   sum(cityHash64(toString((timestamp, tenant_id, user_id, signup_channel, signup_method, utm_source, utm_medium, utm_campaign,
-    utm_content, utm_term, http_referer, landing_page, referral_code, is_agent, event_data, event_id,
-    channel_group, client_kind, first_touch_at, referral_status, ingested_at)))) AS checksum
+    utm_content, utm_term, http_referer, landing_page, referral_code, is_agent, event_data)))) AS checksum
 FROM tenant_acquisition_events
 UNION ALL
-SELECT 'tenant_viewer_daily', count(), sum(cityHash64(day, tenant_id, cluster_id, viewer_hours, egress_gb, finalizeAggregation(unique_viewers_state), total_sessions))
+SELECT 'tenant_viewer_daily_store', count(), sum(cityHash64(day, tenant_id, cluster_id, viewer_hours, egress_gb, unique_viewers, total_sessions, latest_refresh_version_ms))
 FROM tenant_viewer_daily
 UNION ALL
-SELECT 'processing_daily', count(), sum(cityHash64(day, tenant_id, cluster_id, process_type, output_codec, track_type, media_seconds, segment_count))
+SELECT 'processing_daily_store', count(), sum(cityHash64(day, tenant_id, cluster_id, process_type, output_codec, track_type, media_seconds, segment_count, latest_refresh_version_ms))
 FROM processing_daily
 UNION ALL
-SELECT 'api_usage_daily', count(), sum(cityHash64(day, tenant_id, auth_type, operation_type, operation_name, requests, errors, duration_ms))
+SELECT 'api_usage_daily_store', count(), sum(cityHash64(day, tenant_id, auth_type, operation_type, operation_name, requests, errors, duration_ms,
+  finalizeAggregation(unique_users_state), latest_refresh_version_ms))
 FROM api_usage_daily`

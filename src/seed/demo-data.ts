@@ -1,6 +1,7 @@
 /**
- * The deterministic demo-data generator: fills `tenant_acquisition_events` and the three
- * daily rollups with realistic shapes, so the reports show real numbers on a fresh engine
+ * The deterministic demo-data generator: fills FrameWorks' `tenant_acquisition_events` and
+ * the stores behind its three daily rollup views with realistic shapes (and FrameWorks'
+ * quirks: refresh versions, zero rows, replays, rows without derived fields), so the reports show real numbers on a fresh engine
  * and the benchmark has tens of millions of rows to chew on.
  *
  * Why it exists: FrameWorks' rollups are filled by Periscope from live traffic; a demo, a
@@ -14,7 +15,7 @@
  * clients, coding agents, x402 clients, automation) with `is_agent`; channel groups including `ai_assistant` and
  * `referral_program` (referral codes, some refused); paid campaigns with UTM tags; tenants
  * who never activate, who activate late, who churn; live tenants (viewers, Livepeer and/or
- * native `AV` processing with codecs, a few thumbnail jobs), VOD tenants (processing without
+ * native `AV` processing with codecs, a few `FFmpeg` jobs), VOD tenants (processing without
  * viewers), API-only tenants; API errors with a few flaky tenants. Tenants who signed up
  * before tracking started (`trackingStartFraction` of the window) have usage but no
  * acquisition event: the reports' `unattributed` bucket.
@@ -23,8 +24,9 @@ import type { ClickHouseClient } from '@clickhouse/client'
 import { ERR_CONFLICT, ERR_INVALID_OPTION } from '../errors.ts'
 import {
   CHECKSUMS, CREATE_TENANTS, DROP_TENANTS, INSERT_ACQUISITION_EVENTS, INSERT_API_USAGE_DAILY,
-  INSERT_PROCESSING_DAILY, INSERT_VIEWER_DAILY, DERIVED_TABLES, SEEDED_TABLES
+  INSERT_PROCESSING_DAILY, INSERT_VIEWER_DAILY, INSERT_ZERO_ROWS, DERIVED_TABLES, SEEDED_TABLES
 } from './demo-data.sql.ts'
+import { refreshUsage } from '../clickhouse/migrations.ts'
 
 export { SEEDED_TABLES }
 export type SeededTable = typeof SEEDED_TABLES[number]
@@ -51,8 +53,9 @@ export interface DemoDataOptions {
    */
   trackingStartFraction?: number
   /**
-   * Empty the four tables first (default false). Without it a table that already holds rows
-   * stops the run with `FW_ATTR_CONFLICT`, since rows added twice would sum twice.
+   * Empty the seeded tables first (default false). Without it a table that already holds
+   * rows stops the run with `FW_ATTR_CONFLICT`: demo data never goes into a database that
+   * holds data (it may be FrameWorks' own).
    */
   replace?: boolean
 }
@@ -154,12 +157,19 @@ export async function seedDemoData (client: ClickHouseClient, options: DemoDataO
   await client.command({ query: DROP_TENANTS })
   try {
     await client.command({ query: CREATE_TENANTS, query_params: params })
-    for (const query of [INSERT_ACQUISITION_EVENTS, INSERT_VIEWER_DAILY, INSERT_PROCESSING_DAILY, INSERT_API_USAGE_DAILY]) {
-      await client.command({ query, query_params: params })
+    await client.command({ query: INSERT_ACQUISITION_EVENTS, query_params: params })
+    // Two refreshes, as two appends: an early one for some keys, then the final one for all.
+    for (const ver of [0, 1]) {
+      for (const query of [INSERT_VIEWER_DAILY, INSERT_PROCESSING_DAILY, INSERT_API_USAGE_DAILY]) {
+        await client.command({ query, query_params: { ...params, ver } })
+      }
     }
+    for (const query of INSERT_ZERO_ROWS) await client.command({ query, query_params: params })
   } finally {
     await client.command({ query: DROP_TENANTS })
   }
+  // The reports read usage from the hourly snapshot: take one now rather than at the next hour.
+  await refreshUsage(client)
   return { options: opts, rows: await countSeededRows(client), elapsedMs: performance.now() - started }
 }
 

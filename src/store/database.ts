@@ -6,6 +6,12 @@
  * them). A host joins `Database` into its own interface (`interface HostDb extends
  * Database { tenants: … }`) and passes its `Kysely`/`Transaction` to the repositories.
  *
+ * `referral_codes` and `tenant_attribution` are Quartermaster's tables with Quartermaster's
+ * types (TIMESTAMP without time zone, nullable flags, counters and metadata), so their table
+ * types are nullable where Quartermaster's columns are, and their timestamps are written as
+ * UTC ISO strings (see `utc-timestamps.ts`). The repositories return rows with those values
+ * resolved (`ReferralCode`, `TenantAttributionRow`).
+ *
  * `pg` returns TIMESTAMPTZ as `Date`, PGlite too; BIGINT identity columns come back as
  * strings from `pg` and as numbers from PGlite, so `id` is typed as both.
  */
@@ -16,18 +22,30 @@ import type { ReferralStatus, Touch } from '../contracts.ts'
 export type GeneratedTimestamp = ColumnType<Date, Date | string | undefined, Date | string>
 /** A JSONB column: read parsed, written as a JSON string (bound as a parameter). */
 export type Jsonb<T> = ColumnType<T, string, string>
+/**
+ * A Quartermaster timestamp: TIMESTAMP without time zone holding UTC (or TIMESTAMPTZ),
+ * nullable. Written as a `utcIso(…)` string only: `pg` binds a `Date` in local time, which a
+ * TIMESTAMP drops. Read it through the repositories; a raw read of a TIMESTAMP is parsed in
+ * the process's time zone.
+ */
+export type QuartermasterTimestamp = ColumnType<Date | null, string | null | undefined, string | null>
 
-/** `referral_codes`: Quartermaster's columns; codes are unique case-insensitively. */
+/**
+ * `referral_codes`: Quartermaster's table as it is. `code` is unique case-sensitively; the
+ * store finds codes case-insensitively (see `referral-codes.repository.ts`).
+ */
 export interface ReferralCodesTable {
   id: Generated<string>
   code: string
   owner_tenant_id: string | null
   partner_name: string | null
-  is_active: Generated<boolean>
+  /** NULL counts as inactive (as Quartermaster's own `is_active = true`). */
+  is_active: ColumnType<boolean | null, boolean | null | undefined, boolean | null>
   max_uses: number | null
-  current_uses: Generated<number>
-  expires_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
-  created_at: GeneratedTimestamp
+  /** NULL counts as 0. */
+  current_uses: ColumnType<number | null, number | null | undefined, number | null>
+  expires_at: QuartermasterTimestamp
+  created_at: QuartermasterTimestamp
 }
 
 /** `tenant_attribution`: one row per tenant, Quartermaster's columns plus derived ones. */
@@ -43,10 +61,10 @@ export interface TenantAttributionTable {
   http_referer: string | null
   landing_page: string | null
   referral_code: string | null
-  is_agent: Generated<boolean>
-  metadata: ColumnType<Record<string, unknown>, string | undefined, string>
-  created_at: GeneratedTimestamp
-  // derived
+  is_agent: ColumnType<boolean | null, boolean | null | undefined, boolean | null>
+  metadata: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>
+  created_at: QuartermasterTimestamp
+  // derived (the package's own columns)
   user_id: string | null
   channel_group: string | null
   client_kind: string | null
@@ -91,9 +109,36 @@ export interface Database {
   attribution_migrations: AttributionMigrationsTable
 }
 
-export type ReferralCode = Selectable<ReferralCodesTable>
-export type NewReferralCode = Insertable<ReferralCodesTable>
-export type TenantAttributionRow = Selectable<TenantAttributionTable>
+/** A code as the repositories return it: NULL flags and counters resolved, times as UTC. */
+export interface ReferralCode extends Omit<Selectable<ReferralCodesTable>, 'is_active' | 'current_uses' | 'created_at'> {
+  is_active: boolean
+  current_uses: number
+  /** Quartermaster's column is nullable; the store always sets it. */
+  created_at: Date
+}
+
+/** What `createReferralCode` takes; `expires_at` is converted to UTC before it is bound. */
+export interface NewReferralCode {
+  code: string
+  owner_tenant_id?: string | null
+  partner_name?: string | null
+  /** Default `true`. */
+  is_active?: boolean
+  /** `null` (the default) is unlimited. */
+  max_uses?: number | null
+  expires_at?: Date | string | null
+}
+
+/**
+ * A tenant's row as the repositories return it: Quartermaster's NULL `is_agent` is `false`,
+ * a NULL `metadata` is `{}`, times are UTC.
+ */
+export interface TenantAttributionRow extends Omit<Selectable<TenantAttributionTable>, 'is_agent' | 'metadata' | 'created_at'> {
+  is_agent: boolean
+  metadata: Record<string, unknown>
+  /** Quartermaster's column is nullable; the store always sets it. */
+  created_at: Date
+}
 export type NewTenantAttribution = Insertable<TenantAttributionTable>
 export type OutboxRow = Selectable<AttributionOutboxTable>
 export type NewOutboxRow = Insertable<AttributionOutboxTable>

@@ -14,4 +14,5 @@ export {
 } from './referral-codes.repository.ts'
 export { appendOutboxEvent, tenantCreatedEventId, uuidV5, EVENT_ID_NAMESPACE } from './outbox.repository.ts'
 export { storeDb } from './database.ts'
+export { utcInstant, utcIso } from './utc-timestamps.ts'
 export type * from './database.ts'

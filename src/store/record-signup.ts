@@ -20,6 +20,7 @@ import type { Database, NewTenantAttribution, StoreExecutor } from './database.t
 import { appendOutboxEvent, tenantCreatedEventId } from './outbox.repository.ts'
 import { redeemReferralCodeForTenant } from './referral-codes.repository.ts'
 import { insertTenantAttribution } from './tenant-attribution.repository.ts'
+import { utcIso } from './utc-timestamps.ts'
 
 export interface RecordSignupInput {
   /** The new tenant's id (UUID). */
@@ -134,7 +135,7 @@ export function normalizeAttribution (a: SignupAttribution): SignupAttribution {
   }
 }
 
-function toRow (tenantId: string, userId: string | null, a: SignupAttribution): NewTenantAttribution {
+function toRow (tenantId: string, userId: string | null, a: SignupAttribution, createdAt: string): NewTenantAttribution {
   return {
     tenant_id: tenantId,
     signup_channel: a.signup_channel,
@@ -149,6 +150,7 @@ function toRow (tenantId: string, userId: string | null, a: SignupAttribution): 
     referral_code: a.referral_code,
     is_agent: a.is_agent,
     metadata: a.metadata_json,
+    created_at: createdAt,
     user_id: userId,
     channel_group: a.channel_group,
     client_kind: a.client_kind,
@@ -171,8 +173,11 @@ export async function recordSignup<DB extends Database> (trx: StoreExecutor<DB>,
 
   let attribution = normalizeAttribution(input.attribution)
   const eventId = tenantCreatedEventId(tenantId)
-  const inserted = await insertTenantAttribution(trx, toRow(tenantId, userId, attribution))
-  if (inserted === undefined) return { recorded: false, eventId, referralStatus: null }
+  // Set here, not by the column default: Quartermaster's TIMESTAMP default `NOW()` stores
+  // the session's local time, and the event needs the same instant.
+  const createdAt = utcIso(new Date())
+  const inserted = await insertTenantAttribution(trx, toRow(tenantId, userId, attribution, createdAt))
+  if (!inserted) return { recorded: false, eventId, referralStatus: null }
 
   let referralStatus: ReferralStatus | null = null
   if (attribution.referral_code !== null) {
@@ -186,7 +191,7 @@ export async function recordSignup<DB extends Database> (trx: StoreExecutor<DB>,
   const event: TenantCreatedEvent = {
     event_id: eventId,
     event_type: 'tenant_created',
-    timestamp: new Date(inserted.created_at).toISOString(),
+    timestamp: createdAt,
     tenant_id: tenantId.toLowerCase(),
     user_id: userId === null ? null : userId.toLowerCase(),
     attribution,

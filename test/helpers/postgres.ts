@@ -9,18 +9,21 @@ import { openPostgres, ensureSchema, type PostgresHandle } from '../../src/db/po
 
 export interface PostgresTarget {
   name: 'pglite' | 'postgres'
-  /** Opens a fresh, empty database handle (its own schema on a server). */
-  open: <DB>() => Promise<PostgresHandle<DB>>
+  /**
+   * Opens a fresh, empty database handle. Its schema is `schema` (default `attribution`) on
+   * PGlite, and `schema` with a random suffix on a server, so parallel files never share one.
+   */
+  open: <DB>(schema?: string) => Promise<PostgresHandle<DB>>
 }
 
 export function postgresTargets (): PostgresTarget[] {
-  const targets: PostgresTarget[] = [{ name: 'pglite', open: () => openPostgres({ schema: 'attribution' }) }]
+  const targets: PostgresTarget[] = [{ name: 'pglite', open: (schema = 'attribution') => openPostgres({ schema }) }]
   const url = process.env.DATABASE_URL
   if (url !== undefined && url !== '') {
     targets.push({
       name: 'postgres',
-      open: async <DB>() => {
-        const schema = `t_${randomBytes(6).toString('hex')}`
+      open: async <DB>(prefix = 't') => {
+        const schema = `${prefix}_${randomBytes(6).toString('hex')}`
         const handle = await openPostgres<DB>({ url, schema, poolSize: 30 })
         await ensureSchema(handle.db, schema)
         return {

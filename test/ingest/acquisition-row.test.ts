@@ -2,7 +2,7 @@ import { test } from 'tap'
 import fc from 'fast-check'
 import { randomUUID } from 'node:crypto'
 import type { TenantCreatedEvent } from '../../src/contracts.ts'
-import { ROW_LIMITS, scrubMetadata, toAcquisitionRow } from '../../src/ingest/acquisition-row.ts'
+import { ACQUISITION_COLUMNS, ROW_LIMITS, scrubMetadata, toAcquisitionRow, type AcquisitionEventData } from '../../src/ingest/acquisition-row.ts'
 import { dedupToken } from '../../src/ingest/acquisition-writer.ts'
 import { sanitizeUrl } from '../../src/plugin/sanitize.ts'
 import { parseServiceEvent } from '../../src/ingest/service-events.ts'
@@ -12,16 +12,19 @@ function event (overrides: Partial<TenantCreatedEvent> = {}): TenantCreatedEvent
   return { event_id: randomUUID(), event_type: 'tenant_created', timestamp: '2026-02-03T04:05:06.789Z', tenant_id: randomUUID(), user_id: null, attribution: attribution(), referral_status: 'applied', ...overrides }
 }
 
-test('an event maps to Periscope columns with UTC times and derived columns', async (t) => {
+test('an event maps to FrameWorks columns only, with UTC times and the derived fields in event_data', async (t) => {
   const e = event({ tenant_id: 'AAAAAAAA-BBBB-4CCC-8DDD-EEEEEEEEEEEE' })
   const row = toAcquisitionRow(e)
+  t.same(Object.keys(row).filter((k) => k !== 'event_id').sort(), [...ACQUISITION_COLUMNS].sort())
   t.equal(row.timestamp, '2026-02-03 04:05:06')
   t.equal(row.tenant_id, 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee')
-  t.equal(row.first_touch_at, '2026-01-02 03:04:05.678')
   t.equal(row.is_agent, 0)
-  t.equal(row.channel_group, 'email')
-  t.equal(row.referral_status, 'applied')
-  t.same(JSON.parse(row.event_data), { source: 'outbox', metadata: { plan: 'free' }, last_touch: null })
+  t.same(JSON.parse(row.event_data), {
+    source: 'outbox',
+    event_id: e.event_id,
+    referral_status: 'applied',
+    attribution: { channel_group: 'email', client_kind: 'browser', first_touch_at: '2026-01-02T03:04:05.678Z', metadata: { plan: 'free' }, last_touch: null }
+  })
 })
 
 test('texts are bounded and stripped of control characters, URLs keep scheme, host and path', async (t) => {
@@ -38,8 +41,9 @@ test('texts are bounded and stripped of control characters, URLs keep scheme, ho
   t.ok(row.utm_source?.startsWith('abx'))
   t.equal(row.http_referer, 'https://example.com/a/b')
   t.equal(row.landing_page, null)
-  t.equal(row.channel_group, 'direct')
-  t.equal(row.client_kind, 'browser')
+  const data = JSON.parse(row.event_data) as AcquisitionEventData
+  t.equal(data.attribution.channel_group, 'direct')
+  t.equal(data.attribution.client_kind, 'browser')
 })
 
 test('event_data stays within its bound however large the metadata is', async (t) => {

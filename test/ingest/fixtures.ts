@@ -66,7 +66,7 @@ export function rawCount (client: ClickHouseClient, ids: readonly string[]): Pro
 
 /** Tenants as the reports count them (the deduplicating view). */
 export function reportedTenants (client: ClickHouseClient, ids: readonly string[]): Promise<number> {
-  return scalar(client, 'SELECT count() AS n FROM tenant_acquisition_events_final WHERE tenant_id IN {ids:Array(UUID)}', ids)
+  return scalar(client, 'SELECT count() AS n FROM attribution_acquisitions WHERE tenant_id IN {ids:Array(UUID)}', ids)
 }
 
 /** Outbox rows that are neither delivered nor parked. */

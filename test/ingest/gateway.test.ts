@@ -38,7 +38,7 @@ for (const target of gatewayTargets()) {
     // The gateway closed its chDB engine; this process may open the same directory now.
     const ch = await openClickHouse({ dataDir: join(dataDir, 'chdb') })
     t.teardown(() => ch.close())
-    const res = await ch.client.query({ query: 'SELECT count() AS n, countIf(utm_source = \'ingest-test\') AS tagged FROM tenant_acquisition_events_final WHERE tenant_id IN {ids:Array(UUID)}', query_params: { ids: tenants }, format: 'JSONEachRow' })
+    const res = await ch.client.query({ query: 'SELECT count() AS n, countIf(utm_source = \'ingest-test\') AS tagged FROM attribution_acquisitions WHERE tenant_id IN {ids:Array(UUID)}', query_params: { ids: tenants }, format: 'JSONEachRow' })
     const [counts] = await res.json<{ n: string, tagged: string }>()
     t.equal(Number(counts?.n), 9)
     t.equal(Number(counts?.tagged), 8)

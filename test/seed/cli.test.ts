@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseSeedArgs } from '../../src/cli/seed.ts'
-import { CLICKHOUSE_MIGRATIONS_DIR, clickHouseDdlOf, clickHouseMigrationsDir } from '../../src/clickhouse/migrations.ts'
 
 const CLI = fileURLToPath(new URL('../../src/cli/seed.ts', import.meta.url))
 const dataDir = mkdtempSync(join(tmpdir(), 'fw-seed-cli-'))
@@ -37,7 +36,7 @@ test('the CLI seeds the embedded engine in DATA_DIR/chdb, refuses a second run, 
   const first = await runCli(args)
   t.equal(first.code, 0, first.stderr)
   t.match(first.stdout, /60 tenants × 30 days \(2026-01-02 … 2026-01-31, seed 1\)/)
-  t.match(first.stdout, /api_usage_daily\s+[\d,]+ rows/)
+  t.match(first.stdout, /api_usage_daily_store\s+[\d,]+ rows/)
   const checksums = first.stdout.split('\n').filter((l) => l.includes('checksum'))
   t.equal(checksums.length, 4)
 
@@ -57,14 +56,9 @@ test('a bad argument exits with code 2 and the usage text', async (t) => {
   t.match(res.stderr, /Usage: npm run seed/)
 })
 
-test('seeding applies the migrations of the DDL that CLICKHOUSE_DDL names, as npm run migrate does', async (t) => {
-  t.equal(clickHouseMigrationsDir(clickHouseDdlOf(undefined)), CLICKHOUSE_MIGRATIONS_DIR)
-  t.equal(clickHouseMigrationsDir(clickHouseDdlOf('server')), CLICKHOUSE_MIGRATIONS_DIR)
-  t.equal(clickHouseMigrationsDir(clickHouseDdlOf('cluster')), join(CLICKHOUSE_MIGRATIONS_DIR, 'cluster'))
-  t.throws(() => clickHouseDdlOf('replicated'), { code: 'FW_ATTR_INVALID_OPTION' })
-  // A wrong value stops the CLI before it touches any engine.
-  const res = await runCli(['--tenants', '10', '--days', '5'], { CLICKHOUSE_DDL: 'replicated' })
-  t.equal(res.code, 2)
-  t.match(res.stderr, /CLICKHOUSE_DDL/)
-  t.equal(res.stdout, '')
+test('a bad CLICKHOUSE_DATABASE stops the CLI before it touches any engine', async (t) => {
+  const res = await runCli(['--tenants', '10', '--days', '5'], { CLICKHOUSE_DATABASE: 'no-such;name' })
+  t.not(res.code, 0)
+  t.match(res.stderr, /database/)
+  t.notMatch(res.stdout, /seeding/)
 })

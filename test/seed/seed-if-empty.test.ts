@@ -12,7 +12,7 @@ t.teardown(async () => { await ch.close(); rmSync(dir, { recursive: true, force:
 const migrated = await migrateClickHouse(ch.client)
 if (migrated.error !== undefined) throw migrated.error
 
-const empty = { tenant_acquisition_events: 0, tenant_viewer_daily: 0, processing_daily: 0, api_usage_daily: 0 }
+const empty = { tenant_acquisition_events: 0, tenant_viewer_daily_store: 0, processing_daily_store: 0, api_usage_daily_store: 0 }
 
 test('mode never and a server under mode auto leave an empty engine empty', async (t) => {
   t.same(await seedDemoIfEmpty(ch, { mode: 'never' }), { seeded: false, reason: 'disabled' })
@@ -34,14 +34,14 @@ test('an empty embedded engine is seeded once and not again', async (t) => {
   t.same(await demoDataChecksums(ch.client), before)
 })
 
-test('a single row in any one table counts as not empty', async (t) => {
-  for (const table of ['tenant_acquisition_events', 'tenant_viewer_daily', 'processing_daily']) {
+test('a single row in any one of FrameWorks\' tables counts as not empty', async (t) => {
+  for (const table of ['tenant_acquisition_events', 'tenant_viewer_daily_store', 'processing_daily_store', 'api_usage_daily_store']) {
     await ch.client.command({ query: `TRUNCATE TABLE ${table}` })
   }
-  await ch.client.command({ query: 'TRUNCATE TABLE api_usage_daily' })
-  await ch.client.command({ query: "INSERT INTO api_usage_daily (day, tenant_id, auth_type, operation_type, operation_name, requests) VALUES ('2026-01-01', generateUUIDv4(), 'jwt', 'query', 'streams', 1)" })
+  // One refresh of FrameWorks' API rollup, all zeros: a database with data all the same.
+  await ch.client.command({ query: "INSERT INTO api_usage_daily_store (day, tenant_id, auth_type, operation_type, operation_name, requests, refresh_version_ms) VALUES ('2026-01-01', generateUUIDv4(), 'jwt', 'query', 'streams', 0, now64(3))" })
   t.same(await seedDemoIfEmpty(ch, { mode: 'always' }), { seeded: false, reason: 'not_empty' })
-  t.same(await countSeededRows(ch.client), { ...empty, api_usage_daily: 1 })
+  t.same(await countSeededRows(ch.client), { ...empty, api_usage_daily_store: 1 })
 })
 
 test('SEED_DEMO values map to modes and a bad one is refused', async (t) => {

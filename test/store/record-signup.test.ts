@@ -4,9 +4,10 @@ import type { Kysely } from 'kysely'
 import type { TenantCreatedEvent } from '../../src/contracts.ts'
 import { recordSignup, type RecordSignupInput, type RecordSignupResult } from '../../src/store/record-signup.ts'
 import { createReferralCode, findReferralCode } from '../../src/store/referral-codes.repository.ts'
+import { findTenantAttribution } from '../../src/store/tenant-attribution.repository.ts'
 import { tenantCreatedEventId, uuidV5 } from '../../src/store/outbox.repository.ts'
 import { postgresTargets } from '../helpers/postgres.ts'
-import { attribution, countsFor, openStore, type HostDatabase } from '../helpers/store.ts'
+import { STORE_SHAPES, attribution, countsFor, type HostDatabase } from '../helpers/store.ts'
 
 /** The host's signup transaction: create the tenant, then record the signup. */
 async function signup (db: Kysely<HostDatabase>, input: Omit<RecordSignupInput, 'tenantId'> & { tenantId?: string }): Promise<RecordSignupResult & { tenantId: string }> {
@@ -25,9 +26,9 @@ test('event ids are RFC 9562 UUIDv5 and stable per tenant', async (t) => {
   t.not(tenantCreatedEventId(tenant), tenantCreatedEventId(randomUUID()))
 })
 
-for (const target of postgresTargets()) {
-  test(`${target.name}: recording signups`, async (t) => {
-    const handle = await openStore(target)
+for (const target of postgresTargets()) for (const shape of STORE_SHAPES) {
+  test(`${target.name}, ${shape.name}: recording signups`, async (t) => {
+    const handle = await shape.open(target)
     t.teardown(() => handle.close())
     const { db } = handle
 
@@ -44,7 +45,8 @@ for (const target of postgresTargets()) {
       const result = await signup(db, { userId, attribution: input })
       t.same(result, { recorded: true, eventId: tenantCreatedEventId(result.tenantId), referralStatus: null, tenantId: result.tenantId })
 
-      const row = await db.selectFrom('tenant_attribution').selectAll().where('tenant_id', '=', result.tenantId).executeTakeFirstOrThrow()
+      const row = await findTenantAttribution(db, result.tenantId)
+      if (row === undefined) throw new Error('no attribution row')
       t.match(row, {
         tenant_id: result.tenantId, user_id: userId, signup_channel: 'web', signup_method: 'email_password',
         utm_source: 'newsletter', utm_medium: 'email', utm_campaign: 'launch', utm_content: null, utm_term: null,

@@ -2,23 +2,21 @@
  * Acquisition funnel: tenants who signed up in the range, per group, through four stages.
  *
  * - `signups`: acquisition events (deduplicated, one per tenant) with a timestamp in range.
- * - `activated`: any usage row (any rollup) within `activation_days` of the signup day.
+ * - `activated`: usage (any metric above zero) within `activation_days` of the signup day.
  * - `streaming`: viewer hours > 0 within that same window.
  * - `retained`: any usage row in the calendar month after the signup month.
  * Windows that have not closed yet count what has happened so far.
  *
- * Usage is read from `tenant_activity_daily` (sql/clickhouse/006: one row per day a tenant
- * used any rollup, with whether it streamed), not from the rollups themselves: at 100k
- * tenants that is 11 M rows to join instead of 50 M (0.37 s against 2 s). Only days that some
- * window can reach are read (`from` up to the later of `to + activation_days` and the end of
- * the month after `to`'s month); the per-tenant signup side (small) is the right side of
- * the join, on the 64-bit `tenantKey`. A (day, tenant) written twice and not yet merged
- * changes nothing: every stage is a `max` per tenant. Groups beyond `limit` (ranked by
- * signups) fold into one `(other)` row, summed after the per-group counts, so the totals
- * of every stage stay whole.
+ * Usage is read from `attribution_usage_daily` (sql/clickhouse/003: one row per day a
+ * tenant had usage above zero, with its viewer hours), not from FrameWorks' rollup views.
+ * Only days that some window can reach are read (`from` up to the later of
+ * `to + activation_days` and the end of the month after `to`'s month); the per-tenant
+ * signup side (small) is the right side of the join, on the 64-bit `tenantKey`. Every
+ * stage is a `max` per tenant. Groups beyond `limit` (ranked by signups) fold into one
+ * `(other)` row, summed after the per-group counts, so the totals of every stage stay whole.
  */
 import {
-  OTHER_VALUE, acquisitionSubquery, addDays, assertDimension, assertRange, dimColumn,
+  OTHER_VALUE, USAGE_TABLE, acquisitionSubquery, addDays, assertDimension, assertRange, dimColumn,
   stringCell, tenantKey, type BuiltQuery, type Dimension, type DimensionFilters, type RangeInput
 } from './common.query.ts'
 
@@ -78,7 +76,7 @@ WITH
       max(u.day >= sd.signup_day AND u.day < addDays(sd.signup_day, {activation_days:UInt32})) AS activated,
       max(u.day >= sd.signup_day AND u.day < addDays(sd.signup_day, {activation_days:UInt32}) AND u.streamed > 0) AS streaming,
       max(u.day >= addMonths(toStartOfMonth(sd.signup_day), 1) AND u.day < addMonths(toStartOfMonth(sd.signup_day), 2)) AS retained
-    FROM (SELECT ${tenantKey()} AS k, day, streamed FROM tenant_activity_daily WHERE ${range}) AS u
+    FROM (SELECT ${tenantKey()} AS k, day, viewer_hours > 0 AS streamed FROM ${USAGE_TABLE} WHERE ${range}) AS u
     INNER JOIN (SELECT k, signup_day FROM s) AS sd ON u.k = sd.k
     GROUP BY u.k
   ),

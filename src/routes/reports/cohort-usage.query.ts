@@ -2,13 +2,11 @@
  * Cohort usage: network usage split by signup cohort (week or month of the acquisition
  * event) and one attribution dimension, per usage period.
  *
- * Usage is summed per (usage period, tenant) — each rollup on its own, keyed by the tenant's
- * 64-bit `tenantKey` (see `usagePerTenantSubquery`; at 100k tenants over a year 0.92 s for
- * the whole report against 1.9 s when the raw rows were grouped by (period, tenant_id)) —
- * then joined to the small per-tenant acquisition side (the hash-built right side, one row
+ * Usage is summed per (usage period, tenant), keyed by the tenant's 64-bit `tenantKey` (see
+ * `usagePerTenantSubquery`), then joined to the small per-tenant acquisition side (the hash-built right side, one row
  * per key) and aggregated to (cohort, group, period); active tenants are a count of those
- * (period, tenant) rows. For days, that intermediate has as many groups as there are rows,
- * so the raw rows are joined and the distinct keys of each group counted instead. Cohorts
+ * (period, tenant) rows. For days the table's own rows are already one per (day, tenant),
+ * so they are joined as they are and the distinct keys of each group counted. Cohorts
  * are grouped on their Date (not its string) and named at the end. Without filters the join
  * is a LEFT join and tenants without an acquisition event land in the `unattributed`
  * cohort, so for every period and metric the rows add up to exactly the network-usage figure

@@ -141,7 +141,7 @@ export function acquisitionSubquery (dimensions: readonly Dimension[], filters: 
     conditions.push(`${DIMENSION_SQL[d]} IN {f_${d}:Array(String)}`)
   }
   const select = ['tenant_id', 'toDate(timestamp) AS signup_day', ...extraColumns, ...[...wanted].map((d) => `${DIMENSION_SQL[d]} AS ${dimColumn(d)}`), 'toUInt8(1) AS attributed']
-  return `SELECT ${select.join(', ')} FROM tenant_acquisition_events_final${conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : ''}`
+  return `SELECT ${select.join(', ')} FROM ${ACQUISITIONS_VIEW}${conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : ''}`
 }
 
 /** Whether any filter value was given (then unattributed tenants cannot match). */
@@ -156,108 +156,66 @@ export type UsageMetric = typeof USAGE_METRICS[number]
 const FLOAT_METRICS = new Set<UsageMetric>(['viewer_hours', 'egress_gb', 'livepeer_seconds', 'native_seconds', 'other_processing_seconds'])
 export const isFloatMetric = (m: UsageMetric): boolean => FLOAT_METRICS.has(m)
 
-/** Which `processing_daily` rows each processing metric counts (`process_type` 'AV' is native). */
-export const PROCESS_TYPE_CONDITIONS = Object.freeze({
-  livepeer_seconds: "process_type = 'Livepeer'",
-  native_seconds: "process_type = 'AV'",
-  other_processing_seconds: "process_type NOT IN ('Livepeer', 'AV')"
-})
-
-/** A rollup and the metrics it holds: the column summed and, for processing, which rows count. */
-interface Rollup {
-  table: string
-  metrics: Partial<Record<UsageMetric, { column: string, condition?: string }>>
-  /** Its unique-viewer state column, if it has one. */
-  viewersState?: string
-}
-
-const ROLLUPS: readonly Rollup[] = [
-  {
-    table: 'tenant_viewer_daily',
-    metrics: { viewer_hours: { column: 'viewer_hours' }, egress_gb: { column: 'egress_gb' }, total_sessions: { column: 'total_sessions' } },
-    viewersState: 'unique_viewers_state'
-  },
-  {
-    table: 'processing_daily',
-    metrics: {
-      livepeer_seconds: { column: 'media_seconds', condition: PROCESS_TYPE_CONDITIONS.livepeer_seconds },
-      native_seconds: { column: 'media_seconds', condition: PROCESS_TYPE_CONDITIONS.native_seconds },
-      other_processing_seconds: { column: 'media_seconds', condition: PROCESS_TYPE_CONDITIONS.other_processing_seconds }
-    }
-  },
-  { table: 'api_usage_daily', metrics: { api_requests: { column: 'requests' }, api_errors: { column: 'errors' } } }
-]
-
-/** A metric of one rollup's row (`summed` false) or of its rows summed; a typed zero where the rollup does not hold it. */
-function rollupMetric (rollup: Rollup, m: UsageMetric, summed: boolean): string {
-  const spec = rollup.metrics[m]
-  if (spec === undefined) return isFloatMetric(m) ? 'toFloat64(0)' : 'toUInt64(0)'
-  if (spec.condition === undefined) return summed ? `sum(${spec.column})` : spec.column
-  return summed ? `sumIf(${spec.column}, ${spec.condition})` : `if(${spec.condition}, ${spec.column}, 0)`
-}
+/**
+ * Usage per day and tenant (sql/clickhouse/003): one row for each (day, tenant) with any
+ * metric above zero, rebuilt every hour from FrameWorks' three rollup views, each metric in
+ * a column of its own (`process_type` 'Livepeer', 'AV' and the rest already split). Every
+ * report reads usage from here, so one query reads one refresh of it.
+ */
+export const USAGE_TABLE = 'attribution_usage_daily'
+/** One row per acquired tenant with its derived dimensions (src/clickhouse/views.ts). */
+export const ACQUISITIONS_VIEW = 'attribution_acquisitions'
 
 export interface UsageSubqueryOptions {
-  /** Period of each row (`period_start`); `null` leaves it out. */
+  /** Period of each row (`period_start`); `null` sums each tenant over the whole range. */
   granularity: Granularity | null
   /**
-   * Also carry `unique_viewers`, each tenant's unique viewers of the period (a UInt64; 0 in
-   * the other rollups' rows). The viewer rollup's branch is then aggregated per (period,
-   * tenant) on its own, merging its `uniqCombined` states there, so a caller that groups the
-   * rows by (period, tenant) may `sum` the column; requires a granularity.
+   * Also carry `unique_viewers`, each tenant's unique viewers of the period (its
+   * `uniqCombined` states merged per period and tenant).
    */
   uniqueViewers?: boolean
   /** Parameter names of the day range (defaults `from`, `to`). */
   fromParam?: string
   toParam?: string
-  /** Extra conditions applied to every rollup (they may use `day` and `tenant_id`). */
+  /** Extra conditions on the rows (they may use `day` and `tenant_id`). */
   where?: string[]
   /** Metrics to carry (default all): fewer columns, less work per row. */
   metrics?: readonly UsageMetric[]
 }
 
 /**
- * Usage rows of the three rollups stacked with UNION ALL (no join between rollups), each
- * filtered on its `day` range so partitions and primary keys prune: `period_start` (when a
- * granularity is given), `tenant_id`, and each metric of {@link USAGE_METRICS} asked for
- * (zero where a rollup does not have it). A tenant with usage in any one rollup has rows here.
- *
- * Measured on chDB: joining these rows to the small acquisition side and aggregating once
- * to the report's groups is about 3x faster than first aggregating per (period, tenant),
- * because that intermediate has as many groups as rows at daily granularity.
+ * Usage per (period, tenant) — `period_start` (absent without a granularity), `tenant_id`,
+ * each metric asked for and optionally `unique_viewers` — read from {@link USAGE_TABLE} on
+ * its `day` range (partition and primary-key pruning). By day these are the table's own
+ * rows, one per (day, tenant); by week or month they are summed per (period, tenant). A
+ * tenant with usage in any rollup has rows here, and only such tenants.
  */
 export function usageRowsSubquery (options: UsageSubqueryOptions): string {
   const from = `{${options.fromParam ?? 'from'}:Date}`
   const to = `{${options.toParam ?? 'to'}:Date}`
   const where = [`day >= ${from}`, `day < ${to}`, ...(options.where ?? [])].join(' AND ')
-  const keys = options.granularity === null ? ['tenant_id'] : [`${periodOf(options.granularity, 'day')} AS period_start`, 'tenant_id']
-  const uv = options.uniqueViewers === true
-  if (uv && options.granularity === null) throw new TypeError('uniqueViewers needs a granularity')
   const carried = options.metrics ?? USAGE_METRICS
-  // With unique viewers, the viewer rollup is summed per (period, tenant) in its own branch:
-  // its states merge there, and the rows carry a count rather than a state (measured on the
-  // CSV export at 100k tenants: 1.16x the rows/s of carrying states through the union, and
-  // no empty state built for every processing and API row).
-  return ROLLUPS.map((rollup) => {
-    const grouped = uv && rollup.viewersState !== undefined
-    const viewers = !uv ? '' : `, ${rollup.viewersState !== undefined ? `uniqCombinedMerge(${rollup.viewersState})` : 'toUInt64(0)'} AS unique_viewers`
-    return `SELECT ${keys.join(', ')}, ${carried.map((m) => `${rollupMetric(rollup, m, grouped)} AS ${m}`).join(', ')}${viewers} FROM ${rollup.table} WHERE ${where}` +
-      (grouped ? ' GROUP BY period_start, tenant_id' : '')
-  }).join('\n  UNION ALL\n  ')
+  const uv = options.uniqueViewers === true
+  if (options.granularity === 'day') {
+    const viewers = uv ? ', toUInt64(finalizeAggregation(unique_viewers_state)) AS unique_viewers' : ''
+    return `SELECT day AS period_start, tenant_id, ${carried.join(', ')}${viewers} FROM ${USAGE_TABLE} WHERE ${where}`
+  }
+  const keys = options.granularity === null ? ['tenant_id'] : [`${periodOf(options.granularity, 'day')} AS period_start`, 'tenant_id']
+  const groupKeys = options.granularity === null ? 'tenant_id' : 'period_start, tenant_id'
+  const viewers = uv ? ', uniqCombinedMerge(unique_viewers_state) AS unique_viewers' : ''
+  return `SELECT ${keys.join(', ')}, ${carried.map((m) => `sum(${m}) AS ${m}`).join(', ')}${viewers} FROM ${USAGE_TABLE} WHERE ${where} GROUP BY ${groupKeys}`
 }
 
 /**
  * Usage summed per (period, tenant) — `period_start` (absent without a granularity: per
  * tenant over the whole range), `k` (the tenant's {@link tenantKey}) and each metric asked
- * for — with every rollup summed on its own first and only its own
- * metrics carried, then the three results added up. Grouping on (Date, UInt64) instead of
- * (Date, UUID) is what makes this fast: on chDB at 100k tenants, 45 M rows summed to their
- * 475k (month, tenant) pairs in 0.66 s against 1.46 s for the raw rows stacked and grouped
- * by (month, tenant_id). Callers join it to {@link acquisitionByKey} on `k`.
+ * for. Grouping on (Date, UInt64) instead of (Date, UUID) is what makes this fast on chDB.
+ * Callers join it to {@link acquisitionByKey} on `k`.
  *
  * When the range is whole months (`range` given, both ends on the 1st) and the rows are
  * summed per month or over the whole range, the range is written on `toStartOfMonth(day)`
- * (the same rows): each rollup then answers from its `tenant_month` projection
- * (sql/clickhouse/007), about 100k rows a month instead of every row of every day.
+ * (the same rows): the table then answers from its `tenant_month` projection, one row a
+ * month per tenant instead of one a day.
  */
 export function usagePerTenantSubquery (options: { granularity: Granularity | null, metrics?: readonly UsageMetric[], range?: { from: string, to: string } }): string {
   const byMonth = (options.granularity === 'month' || options.granularity === null) && options.range !== undefined && wholeMonths(options.range)
@@ -266,13 +224,7 @@ export function usagePerTenantSubquery (options: { granularity: Granularity | nu
   const keys = [...period, `${tenantKey()} AS k`].join(', ')
   const groupKeys = options.granularity === null ? 'k' : 'period_start, k'
   const carried = options.metrics ?? USAGE_METRICS
-  const branches = ROLLUPS.map((rollup) =>
-    `SELECT ${keys}, ${carried.map((m) => `${rollupMetric(rollup, m, true)} AS ${m}`).join(', ')} FROM ${rollup.table} WHERE ${where} GROUP BY ${groupKeys}`)
-  return `SELECT ${groupKeys}, ${carried.map((m) => `sum(${m}) AS ${m}`).join(', ')}
-    FROM (
-      ${branches.join('\n      UNION ALL\n      ')}
-    )
-    GROUP BY ${groupKeys}`
+  return `SELECT ${keys}, ${carried.map((m) => `sum(${m}) AS ${m}`).join(', ')} FROM ${USAGE_TABLE} WHERE ${where} GROUP BY ${groupKeys}`
 }
 
 /** Whether a range starts and ends on the first of a month. */

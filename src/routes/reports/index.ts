@@ -185,7 +185,7 @@ async function reportsPlugin (app: FastifyInstance, options: ReportsPluginOption
 
     async function dataFrom (): Promise<string | null> {
       const rs = await ch.client.query({
-        query: "SELECT count() AS n, formatDateTime(min(timestamp), '%Y-%m-%dT%H:%i:%SZ', 'UTC') AS first FROM tenant_acquisition_events",
+        query: "SELECT count() AS n, formatDateTime(min(timestamp), '%Y-%m-%dT%H:%i:%SZ', 'UTC') AS first FROM attribution_signups",
         format: 'JSONEachRow'
       })
       const row = (await rs.json<{ n: number | string, first: string }>())[0]

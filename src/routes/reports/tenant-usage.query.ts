@@ -3,7 +3,7 @@
  * dimensions and every usage metric. This is the report that reaches millions of rows.
  *
  * JSON pages through it with a keyset cursor on (period_start, tenant_id), the order of the
- * rollups' own sort key; CSV takes the whole range as consecutive ClickHouse streams, one per
+ * usage table's own sort key; CSV takes the whole range as consecutive ClickHouse streams, one per
  * window of periods (`buildTenantUsageCsvQueries`): one query over two years of daily
  * tenant rows held every group and its unique-viewer state at once (3.3 GB RSS for 3.65 M
  * rows on chDB). Tenants without

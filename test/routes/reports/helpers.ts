@@ -1,28 +1,41 @@
 /**
- * Test helpers for the reports: one chDB engine (or `CLICKHOUSE_URL`) per test file loaded
- * with the fixture, an app with the reports plugin, and a small CSV parser (RFC 4180) so the
- * tests read CSV the way a spreadsheet would.
+ * Test helpers for the reports: one chDB engine (or `CLICKHOUSE_URL`) per test file holding a
+ * `periscope` database as FrameWorks has it, loaded with the fixture before the package's
+ * migrations run (as on a FrameWorks deployment that adopts the package), an app with the
+ * reports plugin, and a small CSV parser (RFC 4180) so the tests read CSV the way a
+ * spreadsheet would.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { openClickHouse, type ClickHouseHandle } from '../../../src/clickhouse/client.ts'
-import { migrateClickHouse } from '../../../src/clickhouse/migrations.ts'
+import { migrateClickHouse, refreshUsage } from '../../../src/clickhouse/migrations.ts'
 import { problemErrorHandler } from '../../../src/errors.ts'
 import reportsPlugin, { type ReportsPluginOptions } from '../../../src/routes/reports/index.ts'
-import { loadFixture } from './fixture.ts'
+import { createFrameworksPeriscope } from '../../helpers/frameworks-periscope.ts'
+import { loadExpiringEvents, loadFixture } from './fixture.ts'
 
 export const TOKEN = 'operator-token-for-tests'
 export const AUTH = { authorization: `Bearer ${TOKEN}` }
 
-/** Opens the engine, migrates, loads the fixture. */
+/**
+ * Opens the engine on a `periscope` database, creates FrameWorks' tables and loads the
+ * fixture into them, then applies the package's migrations and takes the usage snapshot.
+ */
 export async function openFixtureEngine (): Promise<{ ch: ClickHouseHandle, close: () => Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'fw-reports-'))
-  const ch = await openClickHouse(process.env.CLICKHOUSE_URL !== undefined && process.env.CLICKHOUSE_URL !== '' ? { url: process.env.CLICKHOUSE_URL } : { dataDir: dir })
+  const ch = await openClickHouse(process.env.CLICKHOUSE_URL !== undefined && process.env.CLICKHOUSE_URL !== ''
+    ? { url: process.env.CLICKHOUSE_URL, database: 'periscope' }
+    : { dataDir: dir, database: 'periscope' })
+  await createFrameworksPeriscope(ch.client)
+  await loadFixture(ch.client)
   const migrated = await migrateClickHouse(ch.client)
   if (migrated.error !== undefined) throw migrated.error
-  await loadFixture(ch.client)
+  await loadExpiringEvents(ch.client)
+  // FrameWorks' TTL has removed the old row from its own table by the time reports run.
+  await ch.client.command({ query: 'OPTIMIZE TABLE tenant_acquisition_events FINAL' })
+  await refreshUsage(ch.client)
   return { ch, close: async () => { await ch.close(); rmSync(dir, { recursive: true, force: true }) } }
 }
 

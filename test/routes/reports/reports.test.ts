@@ -5,7 +5,7 @@ import { Readable } from 'node:stream'
 import type { AddressInfo } from 'node:net'
 import type { ClickHouseHandle } from '../../../src/clickhouse/client.ts'
 import { AUTH, TOKEN, buildReportsApp, csvObjects, openFixtureEngine, parseCsv } from './helpers.ts'
-import { FORMULA, T1, T2, T3, T4 } from './fixture.ts'
+import { FORMULA, T1, T2, T3, T4, T5 } from './fixture.ts'
 
 const { ch, close } = await openFixtureEngine()
 const app = await buildReportsApp(ch)
@@ -35,10 +35,56 @@ t.test('network usage per month carries the hand-computed figures', async (t) =>
     { period_start: '2026-01-01', viewer_hours: 8, egress_gb: 1.875, total_sessions: 11, unique_viewers: 5, livepeer_seconds: 220.5, native_seconds: 60, other_processing_seconds: 0, api_requests: 17, api_errors: 1, active_tenants: 3 },
     { period_start: '2026-02-01', viewer_hours: 1, egress_gb: 0.25, total_sessions: 1, unique_viewers: 1, livepeer_seconds: 0, native_seconds: 30, other_processing_seconds: 10, api_requests: 100, api_errors: 5, active_tenants: 2 }
   ])
-  t.equal(meta.data_from, '2026-01-05T10:00:00Z')
+  // The earliest acquisition event the package keeps: T5's, which FrameWorks' own table no longer holds.
+  t.equal(meta.data_from, '2023-06-01T12:00:00Z')
   t.same(meta.request, { from: '2026-01-01', to: '2026-03-01', granularity: 'month', format: 'json' })
   t.equal(meta.report, 'network-usage')
   t.ok(Number.isFinite(Date.parse(String(meta.generated_at))))
+})
+
+t.test('an earlier refresh of a key and an all-zero row never count, in figures or active tenants', async (t) => {
+  const { data } = await json('/reports/network-usage?from=2026-01-05&to=2026-01-26&granularity=day')
+  const byDay = new Map(data.map((r) => [r.period_start, r]))
+  // Jan 5: the latest refresh of T1 says 1.5 h, 3 sessions, viewers a and b; an earlier one said 0.5 h, 9 sessions, a, x, y.
+  t.same(pick(byDay.get('2026-01-05') as Row, ['viewer_hours', 'total_sessions', 'unique_viewers', 'active_tenants']), { viewer_hours: 1.5, total_sessions: 3, unique_viewers: 2, active_tenants: 1 })
+  // Jan 7: T2's Livepeer seconds were 999 in an earlier refresh, 120.5 in the latest.
+  t.equal(byDay.get('2026-01-07')?.livepeer_seconds, 120.5)
+  // Jan 21 (T2) and Jan 25 (T4, 3 h before its bucket was tombstoned) hold only all-zero latest rows.
+  for (const day of ['2026-01-21', '2026-01-25']) {
+    t.same(pick(byDay.get(day) as Row, ['viewer_hours', 'total_sessions', 'active_tenants']), { viewer_hours: 0, total_sessions: 0, active_tenants: 0 }, day)
+  }
+  const [february] = (await json('/reports/network-usage?from=2026-02-01&to=2026-03-01&granularity=month')).data
+  // T3's API day was refreshed from 40 to 100 requests; its Feb 15 zero row is not activity.
+  t.same(pick(february as Row, ['api_requests', 'api_errors', 'active_tenants']), { api_requests: 100, api_errors: 5, active_tenants: 2 })
+})
+
+t.test('FFmpeg processing counts as other processing, not Livepeer or native', async (t) => {
+  const { data } = await json('/reports/network-usage?from=2026-02-11&to=2026-02-12&granularity=day')
+  t.same(pick(data[0] as Row, ['livepeer_seconds', 'native_seconds', 'other_processing_seconds']), { livepeer_seconds: 0, native_seconds: 30, other_processing_seconds: 10 })
+})
+
+t.test('a tenant whose event FrameWorks deleted after 730 days keeps its cohort', async (t) => {
+  const kept = await ch.client.query({ query: 'SELECT count() AS n FROM tenant_acquisition_events WHERE tenant_id = {t:UUID}', query_params: { t: T5 }, format: 'JSONEachRow' })
+  t.equal(Number((await kept.json<{ n: string }>())[0]?.n), 0, "FrameWorks' own table no longer holds the row")
+  const { data } = await json('/reports/cohort-usage?from=2026-03-01&to=2026-04-01&granularity=month&cohort=month')
+  t.same(data.map((r) => pick(r, ['cohort_period', 'tenants', 'active_tenants', 'viewer_hours', 'api_requests'])), [
+    { cohort_period: '2023-06-01', tenants: 1, active_tenants: 1, viewer_hours: 2, api_requests: 0 },
+    { cohort_period: '2026-02-01', tenants: 1, active_tenants: 1, viewer_hours: 0, api_requests: 1000 }
+  ])
+})
+
+t.test('rows from FrameWorks\' Go ingest get their channel group from the rule table and client kind unknown', async (t) => {
+  const { data } = await json('/reports/acquisition-funnel?from=2025-12-01&to=2026-01-01&group_by=channel_group,client_kind,signup_channel')
+  t.same(data.map((r) => pick(r, ['channel_group', 'client_kind', 'signup_channel', 'signups'])), [
+    { channel_group: 'email', client_kind: 'unknown', signup_channel: 'web', signups: 1 }
+  ])
+  // T1 was written by both writers: it counts once, with the relay's client kind.
+  const january = (await json(`/reports/acquisition-funnel?${RANGE}&group_by=channel_group,client_kind`)).data
+  t.same(january.map((r) => pick(r, ['channel_group', 'client_kind', 'signups'])), [
+    { channel_group: 'organic_social', client_kind: 'ai_coding_agent', signups: 1 },
+    { channel_group: 'paid_search', client_kind: 'browser', signups: 1 },
+    { channel_group: 'referral_program', client_kind: 'automation', signups: 1 }
+  ])
 })
 
 t.test('network usage per day is zero-filled and keeps a day that only has API usage', async (t) => {

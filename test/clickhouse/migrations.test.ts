@@ -1,0 +1,179 @@
+import t, { test } from 'tap'
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { randomUUID } from 'node:crypto'
+import { openClickHouse, type ClickHouseHandle } from '../../src/clickhouse/client.ts'
+import {
+  CLICKHOUSE_MIGRATIONS_DIR, forDatabaseEngine, migrateClickHouse, refreshUsage, splitStatements
+} from '../../src/clickhouse/migrations.ts'
+import { generatedViews } from '../../src/clickhouse/views.ts'
+import { insertAcquisitionRows } from '../../src/ingest/acquisition-writer.ts'
+import { toAcquisitionRow } from '../../src/ingest/acquisition-row.ts'
+import { buildNetworkUsageQuery } from '../../src/routes/reports/network-usage.query.ts'
+import { createFrameworksPeriscope, frameworksDefinitions } from '../helpers/frameworks-periscope.ts'
+import { attribution } from '../ingest/fixtures.ts'
+
+// One engine, two databases: `periscope` prepared as FrameWorks has it, `fresh` empty.
+const dir = mkdtempSync(join(tmpdir(), 'fw-ch-migrations-'))
+const periscope = await openClickHouse({ dataDir: dir, database: 'periscope' })
+t.teardown(async () => { await periscope.close(); rmSync(dir, { recursive: true, force: true }) })
+
+async function rows<T> (ch: ClickHouseHandle, query: string, params: Record<string, unknown> = {}): Promise<T[]> {
+  const res = await ch.client.query({ query, query_params: params, format: 'JSONEachRow' })
+  return res.json<T>()
+}
+
+const statuses = (outcome: Awaited<ReturnType<typeof migrateClickHouse>>): string[] => outcome.results.map((r) => `${r.name} ${r.status}`)
+
+test('the migrations apply on a database that holds FrameWorks\' tables with data, twice, and never alter them', async (t) => {
+  await createFrameworksPeriscope(periscope.client)
+  const tenant = randomUUID()
+  await periscope.client.command({
+    query: `INSERT INTO tenant_acquisition_events (timestamp, tenant_id, signup_channel, signup_method, is_agent, event_data)
+      VALUES (now() - INTERVAL 1 DAY, '${tenant}', 'web', 'email_password', 0, '{"attribution":{}}')`
+  })
+  await periscope.client.command({
+    query: `INSERT INTO tenant_viewer_daily_store SELECT today() - 1, toUUID('${tenant}'), 'eu', 2, 1, uniqCombinedState(toString(number)), 3, now64(3) FROM numbers(4)`
+  })
+  const before = await frameworksDefinitions(periscope.client)
+  const first = await migrateClickHouse(periscope.client)
+  t.equal(first.error, undefined)
+  t.ok(first.results.every((r) => r.status === 'applied'), statuses(first).join(', '))
+  const second = await migrateClickHouse(periscope.client)
+  t.equal(second.error, undefined)
+  t.ok(second.results.every((r) => r.status === 'skipped'), statuses(second).join(', '))
+  t.same(await frameworksDefinitions(periscope.client), before, 'no column, projection, setting or trigger was added to a FrameWorks object')
+  // Every object of the package's own carries its prefix, so none can collide with FrameWorks'.
+  const own = await rows<{ name: string }>(periscope, `SELECT name FROM system.tables WHERE database = currentDatabase()
+    AND name NOT IN ('tenant_acquisition_events', 'tenant_viewer_daily_store', 'tenant_viewer_daily', 'processing_daily_store',
+      'processing_daily', 'api_usage_daily_store', 'api_usage_daily', 'tenant_analytics_daily_store') ORDER BY name`)
+  t.ok(own.length >= 5)
+  for (const { name } of own) t.match(name, /^attribution_/, name)
+  // The history already there was copied, and the usage snapshot taken.
+  await refreshUsage(periscope.client)
+  t.same(await rows(periscope, 'SELECT toString(tenant_id) AS t, writer FROM attribution_signups FINAL'), [{ t: tenant, writer: 'frameworks' }])
+  t.same(await rows(periscope, 'SELECT viewer_hours, total_sessions FROM attribution_usage_daily'), [{ viewer_hours: 2, total_sessions: '3' }])
+})
+
+test('the migrations create FrameWorks\' shape on an empty database, twice', async (t) => {
+  // chDB runs one engine per process: the same client switches to an empty database.
+  await periscope.client.command({ query: 'CREATE DATABASE IF NOT EXISTS fresh' })
+  await periscope.client.command({ query: 'USE fresh' })
+  t.teardown(async () => { await periscope.client.command({ query: 'USE periscope' }) })
+  const first = await migrateClickHouse(periscope.client)
+  t.equal(first.error, undefined, statuses(first).join(', '))
+  const second = await migrateClickHouse(periscope.client)
+  t.equal(second.error, undefined)
+  t.ok(second.results.every((r) => r.status === 'skipped'))
+  const created = await rows<{ name: string, engine: string }>(periscope, `SELECT name, engine FROM system.tables WHERE database = 'fresh'
+    AND name IN ('tenant_acquisition_events', 'tenant_viewer_daily_store', 'tenant_viewer_daily', 'processing_daily', 'api_usage_daily') ORDER BY name`)
+  t.same(created, [
+    { name: 'api_usage_daily', engine: 'View' },
+    { name: 'processing_daily', engine: 'View' },
+    { name: 'tenant_acquisition_events', engine: 'MergeTree' },
+    { name: 'tenant_viewer_daily', engine: 'View' },
+    { name: 'tenant_viewer_daily_store', engine: 'ReplacingMergeTree' }
+  ])
+  // The same 19 columns, with the same types, as the test's copy of FrameWorks' table.
+  const columns = async (database: string): Promise<unknown[]> => rows(periscope,
+    'SELECT name, type FROM system.columns WHERE database = {d:String} AND table = \'tenant_acquisition_events\' ORDER BY position', { d: database })
+  const mine = await columns('fresh')
+  t.equal(mine.length, 19)
+  t.same(mine, await columns('periscope'))
+})
+
+test('in a Replicated database every MergeTree engine is created as its Replicated twin, with no ON CLUSTER', async (t) => {
+  const files = readdirSync(CLICKHOUSE_MIGRATIONS_DIR).filter((f) => /^\d{3}_.+\.sql$/.test(f)).sort()
+  let tables = 0
+  for (const file of files) {
+    for (const statement of splitStatements(readFileSync(join(CLICKHOUSE_MIGRATIONS_DIR, file), 'utf8'))) {
+      t.notMatch(statement, /ON CLUSTER/i, file)
+      const replicated = forDatabaseEngine(statement, 'Replicated')
+      // The engine's own parser accepts the statement as it would run in FrameWorks' database.
+      const [formatted] = await rows<{ q: string }>(periscope, 'SELECT formatQuery({sql:String}) AS q', { sql: replicated })
+      if (/^CREATE TABLE/.test(statement)) {
+        tables++
+        t.match(formatted?.q, /ENGINE = Replicated(Replacing)?MergeTree(\(refresh_version_ms\)|\(version\))?\n/, `${file}: ${statement.slice(0, 60)}`)
+        t.notMatch(formatted?.q, /Replicated\w*MergeTree\('/, 'no replica path: the database default applies')
+      } else {
+        t.equal(replicated, statement, 'only engines change')
+      }
+    }
+  }
+  t.equal(tables, 6)
+  t.equal(forDatabaseEngine('CREATE TABLE x (a UInt8) ENGINE = MergeTree ORDER BY a', 'Atomic'), 'CREATE TABLE x (a UInt8) ENGINE = MergeTree ORDER BY a')
+  t.equal(forDatabaseEngine('CREATE TABLE x (a UInt8) ENGINE = ReplicatedMergeTree ORDER BY a', 'Replicated'), 'CREATE TABLE x (a UInt8) ENGINE = ReplicatedMergeTree ORDER BY a')
+})
+
+test('the sharded variant in the docs parses', async (t) => {
+  const doc = readFileSync(join(CLICKHOUSE_MIGRATIONS_DIR, '..', '..', 'docs', 'production.md'), 'utf8')
+  const blocks = [...doc.matchAll(/```sql sharded\n([\s\S]*?)```/g)].map((m) => m[1] as string)
+  t.ok(blocks.length > 0, 'the docs carry the sharded DDL')
+  for (const statement of blocks.flatMap(splitStatements)) {
+    const [formatted] = await rows<{ q: string }>(periscope, 'SELECT formatQuery({sql:String}) AS q', { sql: statement })
+    t.ok(formatted?.q !== undefined && formatted.q.length > 0, statement.slice(0, 60))
+  }
+})
+
+test('generated views are replaced when their text changes and left alone otherwise', async (t) => {
+  const names = generatedViews().map((v) => v.name)
+  t.same(names.slice(0, 1), ['attribution_acquisitions'])
+  for (const name of names) t.match(name, /^attribution_/)
+  await periscope.client.command({ query: "CREATE OR REPLACE VIEW attribution_acquisitions AS SELECT 'stale' AS x" })
+  await periscope.client.insert({ table: 'attribution_migrations', values: [{ name: 'view:attribution_acquisitions', checksum: 'stale' }], format: 'JSONEachRow' })
+  const outcome = await migrateClickHouse(periscope.client)
+  t.equal(outcome.error, undefined)
+  t.same(outcome.results.filter((r) => r.status === 'applied').map((r) => r.name), ['view:attribution_acquisitions'])
+  t.ok((await rows(periscope, 'SELECT channel_group FROM attribution_acquisitions LIMIT 1')).length >= 0)
+})
+
+test('signups through the relay land once each, however often a batch is retried or replayed', async (t) => {
+  const tenants = [randomUUID(), randomUUID(), randomUUID()]
+  const batch = tenants.map((tenant) => toAcquisitionRow({
+    event_id: randomUUID(), event_type: 'tenant_created', timestamp: '2031-03-04T10:00:00Z', tenant_id: tenant, user_id: null,
+    attribution: attribution({ channel_group: 'ai_assistant', client_kind: 'mcp_client', signup_channel: 'wallet', signup_method: 'wallet_base', is_agent: true }),
+    referral_status: null
+  }))
+  await insertAcquisitionRows(periscope.client, batch)
+  await insertAcquisitionRows(periscope.client, batch) // a retry of the same batch
+  await insertAcquisitionRows(periscope.client, batch.slice(1)) // a batch re-formed after a crash
+  const landed = await rows<{ t: string, client_kind: string, writer: string }>(periscope,
+    'SELECT toString(tenant_id) AS t, client_kind, writer FROM attribution_acquisitions WHERE tenant_id IN {ids:Array(UUID)} ORDER BY t', { ids: tenants })
+  t.same(landed, [...tenants].sort().map((id) => ({ t: id, client_kind: 'mcp_client', writer: 'attribution' })))
+})
+
+test('a tenant is active on a day only when a metric is above zero, and activity follows the hourly refresh', async (t) => {
+  const day = '2032-05-06'
+  const [viewer, idle, caller] = [randomUUID(), randomUUID(), randomUUID()]
+  const viewerRow = (tenant: string, hours: number, version: string): string =>
+    `INSERT INTO tenant_viewer_daily_store SELECT toDate('${day}'), toUUID('${tenant}'), 'eu', ${hours}, ${hours}, uniqCombinedState(toString(number)), ${hours > 0 ? 1 : 0}, toDateTime64('${version}', 3) FROM numbers(${hours > 0 ? 3 : 0})`
+  await periscope.client.command({ query: viewerRow(viewer, 2, '2032-05-07 01:00:00') })
+  await periscope.client.command({ query: viewerRow(idle, 0, '2032-05-07 01:00:00') })
+  await periscope.client.command({ query: `INSERT INTO api_usage_daily_store (day, tenant_id, auth_type, operation_type, operation_name, requests, errors, refresh_version_ms) VALUES ('${day}', '${caller}', 'jwt', 'query', 'streams', 0, 0, '2032-05-07 01:00:00')` })
+  const active = async (): Promise<number> => {
+    const built = buildNetworkUsageQuery({ from: day, to: '2032-05-07', granularity: 'day' })
+    const [row] = await rows<{ active_tenants: string }>(periscope, built.query, built.params)
+    return Number(row?.active_tenants)
+  }
+  t.equal(await active(), 0, 'nothing shows before the refresh')
+  await refreshUsage(periscope.client)
+  t.equal(await active(), 1, 'the all-zero rows of the idle tenant and the caller do not count')
+  // FrameWorks' next hourly refresh tombstones the viewer's bucket and gives the caller requests.
+  await periscope.client.command({ query: viewerRow(viewer, 0, '2032-05-07 02:00:00') })
+  await periscope.client.command({ query: `INSERT INTO api_usage_daily_store (day, tenant_id, auth_type, operation_type, operation_name, requests, errors, refresh_version_ms) VALUES ('${day}', '${caller}', 'jwt', 'query', 'streams', 4, 0, '2032-05-07 02:00:00')` })
+  t.equal(await active(), 1, 'the reports keep the last snapshot until the next refresh')
+  await refreshUsage(periscope.client)
+  t.equal(await active(), 1, 'the tombstoned viewer left, the caller arrived')
+  const [who] = await rows<{ t: string }>(periscope, 'SELECT toString(tenant_id) AS t FROM attribution_usage_daily WHERE day = {day:Date}', { day })
+  t.equal(who?.t, caller)
+})
+
+test('the usage snapshot refreshes every hour, after FrameWorks\' own hourly refresh', async (t) => {
+  const [view] = await rows<{ next: string }>(periscope, `SELECT toUnixTimestamp(next_refresh_time) AS next
+    FROM system.view_refreshes WHERE database = currentDatabase() AND view = 'attribution_usage_daily_mv'`)
+  t.ok(view !== undefined)
+  const next = Number(view?.next) * 1000
+  t.ok(next - Date.now() <= 3_600_000, 'the next refresh is at most an hour away')
+  t.equal(new Date(next).getUTCMinutes(), 20, 'at twenty past the hour')
+})
