@@ -53,16 +53,16 @@ SELECT
 FROM attribution_signups FINAL`
 }
 
-/** The usage columns of `attribution_usage_daily` summed, with network unique viewers merged. */
-const USAGE_SUMS = `sum(viewer_hours) AS viewer_hours,
-    sum(egress_gb) AS egress_gb,
-    sum(total_sessions) AS sessions,
-    uniqCombinedMerge(unique_viewers_state) AS unique_viewers,
-    sum(livepeer_seconds) AS livepeer_seconds,
-    sum(native_seconds) AS native_seconds,
-    sum(other_processing_seconds) AS other_processing_seconds,
-    sum(api_requests) AS api_requests,
-    sum(api_errors) AS api_errors`
+/** The usage columns of `attribution_usage_daily` (`from` a table alias) summed, unique viewers merged. */
+const usageSums = (from = ''): string => `sum(${from}viewer_hours) AS viewer_hours,
+    sum(${from}egress_gb) AS egress_gb,
+    sum(${from}total_sessions) AS sessions,
+    uniqCombinedMerge(${from}unique_viewers_state) AS unique_viewers,
+    sum(${from}livepeer_seconds) AS livepeer_seconds,
+    sum(${from}native_seconds) AS native_seconds,
+    sum(${from}other_processing_seconds) AS other_processing_seconds,
+    sum(${from}api_requests) AS api_requests,
+    sum(${from}api_errors) AS api_errors`
 
 /** The views, in the order they must be created (later ones read earlier ones). */
 export function generatedViews (): GeneratedView[] {
@@ -105,7 +105,7 @@ FROM attribution_usage_daily`
       name: 'attribution_bi_network_usage_daily',
       query: `SELECT
     day,
-    ${USAGE_SUMS},
+    ${usageSums()},
     count() AS active_tenants
 FROM attribution_usage_daily
 GROUP BY day`
@@ -118,7 +118,7 @@ GROUP BY day`
     if(c.attributed = 1, c.signup_channel, 'unattributed') AS signup_channel,
     if(c.attributed = 1, c.signup_method, 'unattributed') AS signup_method,
     if(c.attributed = 1, c.is_agent, 0) AS is_agent,
-    ${USAGE_SUMS.replace(/\b(viewer_hours|egress_gb|total_sessions|unique_viewers_state|livepeer_seconds|native_seconds|other_processing_seconds|api_requests|api_errors)\)/g, 'u.$1)')},
+    ${usageSums('u.')},
     count() AS tenants
 FROM attribution_usage_daily AS u
 LEFT JOIN (

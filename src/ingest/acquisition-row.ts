@@ -30,8 +30,12 @@ import { sanitizeText, sanitizeUrl } from '../plugin/sanitize.ts'
  * columns (`source_region`, …, `schema_version`) keep their defaults.
  */
 export interface AcquisitionRow {
-  /** `YYYY-MM-DD hh:mm:ss` UTC. */
-  timestamp: string
+  /**
+   * Seconds since the epoch. FrameWorks' column is a `DateTime` in the server's time zone,
+   * which a `YYYY-MM-DD hh:mm:ss` text would be read in; a number is the same instant
+   * whatever that zone is.
+   */
+  timestamp: number
   tenant_id: string
   user_id: string | null
   signup_channel: string
@@ -113,7 +117,6 @@ function boundedUrl (value: unknown): string | null {
   return sanitizeUrl(value, ROW_LIMITS.url)
 }
 
-const dateTime = (ms: number): string => new Date(ms).toISOString().slice(0, 19).replace('T', ' ')
 
 // Values that must never be stored: e-mail addresses, wallet addresses, IP addresses.
 const PII_VALUE = /[^\s@]+@[^\s@]+\.[^\s@]+|0x[0-9a-f]{40}|\b\d{1,3}(?:\.\d{1,3}){3}\b|\b[0-9a-f]{1,4}(?::[0-9a-f]{0,4}){4,7}\b/i
@@ -207,7 +210,7 @@ export function toAcquisitionRow (event: TenantCreatedEvent, source: RowSource =
   const referralStatus = typeof event.referral_status === 'string' && REFERRAL_STATUS_SET.has(event.referral_status) ? event.referral_status : null
   const eventId = event.event_id.toLowerCase()
   return {
-    timestamp: dateTime(at),
+    timestamp: Math.floor(at / 1000),
     tenant_id: event.tenant_id.toLowerCase(),
     user_id: isUuid(event.user_id) ? event.user_id.toLowerCase() : null,
     signup_channel: sanitizeText(a.signup_channel, ROW_LIMITS.channel) ?? 'web',

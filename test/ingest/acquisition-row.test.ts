@@ -12,11 +12,11 @@ function event (overrides: Partial<TenantCreatedEvent> = {}): TenantCreatedEvent
   return { event_id: randomUUID(), event_type: 'tenant_created', timestamp: '2026-02-03T04:05:06.789Z', tenant_id: randomUUID(), user_id: null, attribution: attribution(), referral_status: 'applied', ...overrides }
 }
 
-test('an event maps to FrameWorks columns only, with UTC times and the derived fields in event_data', async (t) => {
+test('an event maps to FrameWorks columns only, with epoch times and the derived fields in event_data', async (t) => {
   const e = event({ tenant_id: 'AAAAAAAA-BBBB-4CCC-8DDD-EEEEEEEEEEEE' })
   const row = toAcquisitionRow(e)
   t.same(Object.keys(row).filter((k) => k !== 'event_id').sort(), [...ACQUISITION_COLUMNS].sort())
-  t.equal(row.timestamp, '2026-02-03 04:05:06')
+  t.equal(row.timestamp, Date.UTC(2026, 1, 3, 4, 5, 6) / 1000, 'seconds since the epoch: the same instant in any server time zone')
   t.equal(row.tenant_id, 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee')
   t.equal(row.is_agent, 0)
   t.same(JSON.parse(row.event_data), {

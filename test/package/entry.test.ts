@@ -23,5 +23,5 @@ test('the built package (npm run build) loads under plain node by its name and e
   t.same(JSON.parse(stdout), source)
   const { CLICKHOUSE_MIGRATIONS_DIR } = await import('@frameworks/attribution' as string) as { CLICKHOUSE_MIGRATIONS_DIR: string }
   const { existsSync } = await import('node:fs')
-  t.ok(existsSync(`${CLICKHOUSE_MIGRATIONS_DIR}/001_tenant_acquisition_events.sql`), 'the built code finds the SQL migrations')
+  t.ok(existsSync(`${CLICKHOUSE_MIGRATIONS_DIR}/001_frameworks_tables.sql`), 'the built code finds the SQL migrations')
 })

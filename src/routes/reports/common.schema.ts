@@ -94,11 +94,11 @@ export const Amount = (description: string) => Type.Number({ description })
 /** The usage metrics every report shares, by name. */
 export const usageFields = {
   viewer_hours: Amount('Viewer hours delivered.'),
-  egress_gb: Amount('Egress in GB.'),
+  egress_gb: Amount('Playback egress in GiB (FrameWorks\' `egress_gb`).'),
   total_sessions: Count('Viewer sessions.'),
   livepeer_seconds: Amount('Media seconds processed by Livepeer (process_type `Livepeer`).'),
   native_seconds: Amount('Media seconds processed natively (process_type `AV`).'),
-  other_processing_seconds: Amount('Media seconds of every other process type.'),
+  other_processing_seconds: Amount('Media seconds of every other process type (`FFmpeg`, …).'),
   api_requests: Count('API requests.'),
   api_errors: Count('API requests that failed.')
 }

@@ -9,7 +9,7 @@ export interface paths {
         };
         /**
          * Network usage per day, ISO week or month
-         * @description Viewer hours, egress, sessions, network-wide unique viewers, Livepeer and native processing, API requests and active tenants per period. Every period of the range appears, zero-filled.
+         * @description Viewer hours, egress, sessions, network-wide unique viewers, Livepeer and native processing, API requests and active tenants per period, from the hourly snapshot of FrameWorks' rollups (at most about an hour behind them). Every period of the range appears, zero-filled.
          */
         get: operations["getNetworkUsage"];
         put?: never;
@@ -277,7 +277,7 @@ export interface operations {
                             period_start: string;
                             /** @description Viewer hours delivered. */
                             viewer_hours: number;
-                            /** @description Egress in GB. */
+                            /** @description Playback egress in GiB (FrameWorks' `egress_gb`). */
                             egress_gb: number;
                             /** @description Viewer sessions. */
                             total_sessions: number;
@@ -285,7 +285,7 @@ export interface operations {
                             livepeer_seconds: number;
                             /** @description Media seconds processed natively (process_type `AV`). */
                             native_seconds: number;
-                            /** @description Media seconds of every other process type. */
+                            /** @description Media seconds of every other process type (`FFmpeg`, …). */
                             other_processing_seconds: number;
                             /** @description API requests. */
                             api_requests: number;
@@ -293,7 +293,7 @@ export interface operations {
                             api_errors: number;
                             /** @description Network-wide unique viewers of the period (merged uniqCombined states; approximate above a few thousand, never a sum of per-tenant counts). */
                             unique_viewers: number;
-                            /** @description Tenants with usage in any rollup in the period. */
+                            /** @description Distinct tenants with any usage metric above zero on some day of the period. */
                             active_tenants: number;
                         }[];
                     };
@@ -690,7 +690,7 @@ export interface operations {
                             active_tenants: number;
                             /** @description Viewer hours delivered. */
                             viewer_hours: number;
-                            /** @description Egress in GB. */
+                            /** @description Playback egress in GiB (FrameWorks' `egress_gb`). */
                             egress_gb: number;
                             /** @description Media seconds processed by Livepeer (process_type `Livepeer`). */
                             livepeer_seconds: number;
@@ -878,7 +878,7 @@ export interface operations {
                             active_tenants: number;
                             /** @description Viewer hours delivered. */
                             viewer_hours: number;
-                            /** @description Egress in GB. */
+                            /** @description Playback egress in GiB (FrameWorks' `egress_gb`). */
                             egress_gb: number;
                             /** @description Media seconds processed by Livepeer (process_type `Livepeer`). */
                             livepeer_seconds: number;
@@ -1085,7 +1085,7 @@ export interface operations {
                             referral_code: string;
                             /** @description Viewer hours delivered. */
                             viewer_hours: number;
-                            /** @description Egress in GB. */
+                            /** @description Playback egress in GiB (FrameWorks' `egress_gb`). */
                             egress_gb: number;
                             /** @description Viewer sessions. */
                             total_sessions: number;
@@ -1093,7 +1093,7 @@ export interface operations {
                             livepeer_seconds: number;
                             /** @description Media seconds processed natively (process_type `AV`). */
                             native_seconds: number;
-                            /** @description Media seconds of every other process type. */
+                            /** @description Media seconds of every other process type (`FFmpeg`, …). */
                             other_processing_seconds: number;
                             /** @description API requests. */
                             api_requests: number;
