@@ -46,13 +46,12 @@ export const TENANT_USAGE_COLUMNS = [
 
 /**
  * Periods per CSV window: a window's join and sort hold (tenants × periods) rows, and by
- * week or month its aggregation as many groups with their unique-viewer states. By day the
- * rows are the usage table's own (no aggregation), so a week of days per query costs about
- * the engine memory of one day and saves each query's fixed cost (analysis of the
- * acquisition view's channel rules, joins): measured on chDB, 7-day windows export about
- * 3x the rows/s of 1-day windows.
+ * week or month its aggregation as many groups with their unique-viewer states. Each query
+ * also has a fixed cost (analysing the acquisition view's channel rules), so wider windows
+ * are faster at small scale, but on chDB at 100k tenants 7-day windows took the engine past
+ * 6 GB: one period per window.
  */
-export const CSV_WINDOW_PERIODS: Readonly<Record<Granularity, number>> = Object.freeze({ day: 7, week: 1, month: 1 })
+export const CSV_WINDOW_PERIODS: Readonly<Record<Granularity, number>> = Object.freeze({ day: 1, week: 1, month: 1 })
 
 /**
  * `periods` whole periods from `start` (a period start), clipped to the range; `end` is where
