@@ -177,3 +177,41 @@ test('the usage snapshot refreshes every hour, after FrameWorks\' own hourly ref
   t.ok(next - Date.now() <= 3_600_000, 'the next refresh is at most an hour away')
   t.equal(new Date(next).getUTCMinutes(), 20, 'at twenty past the hour')
 })
+
+test('one refresh writes the whole usage table: every row carries the same refresh time', async (t) => {
+  await refreshUsage(periscope.client)
+  const [row] = await rows<{ refreshes: string, n: string }>(periscope, 'SELECT uniqExact(refreshed_at) AS refreshes, count() AS n FROM attribution_usage_daily')
+  t.ok(Number(row?.n) > 0)
+  t.equal(Number(row?.refreshes), 1, 'no row of an earlier refresh is left beside the new ones')
+})
+
+test('the BI views add cohorts up to the network total and count each tenant once', async (t) => {
+  const day = '2033-02-03'
+  const [attributed, unattributed] = [randomUUID(), randomUUID()]
+  const event = toAcquisitionRow({
+    event_id: randomUUID(), event_type: 'tenant_created', timestamp: `${day}T10:00:00Z`, tenant_id: attributed, user_id: null,
+    attribution: attribution({ utm_source: 'chatgpt.com', utm_medium: null, utm_campaign: null, signup_channel: 'wallet', signup_method: 'wallet_base', is_agent: true }),
+    referral_status: null
+  })
+  await insertAcquisitionRows(periscope.client, [event])
+  await insertAcquisitionRows(periscope.client, [event], { token: null }) // a replay
+  const version = "toDateTime64('2033-02-04 01:00:00', 3)"
+  await periscope.client.command({ query: `INSERT INTO tenant_viewer_daily_store SELECT toDate('${day}'), toUUID('${attributed}'), 'eu', 2, 3, uniqCombinedState(toString(number % 7)), 5, ${version} FROM numbers(20)` })
+  await periscope.client.command({ query: `INSERT INTO tenant_viewer_daily_store SELECT toDate('${day}'), toUUID('${unattributed}'), 'eu', 1, 1, uniqCombinedState(toString(number)), 1, ${version} FROM numbers(10)` })
+  await periscope.client.command({ query: `INSERT INTO processing_daily_store (day, tenant_id, cluster_id, process_type, output_codec, track_type, media_seconds, segment_count, refresh_version_ms) VALUES ('${day}', '${attributed}', 'eu', 'Livepeer', 'h264', 'video', 60, 1, ${version}), ('${day}', '${unattributed}', 'eu', 'FFmpeg', 'jpeg', 'image', 30, 1, ${version})` })
+  await refreshUsage(periscope.client)
+
+  const [network] = await rows<Record<string, number>>(periscope, 'SELECT * FROM attribution_bi_network_usage_daily WHERE day = {day:Date}', { day })
+  const cohorts = await rows<Record<string, number | string>>(periscope, 'SELECT * FROM attribution_bi_cohort_usage_daily WHERE day = {day:Date} ORDER BY channel_group', { day })
+  t.same(cohorts.map((c) => c.channel_group), ['ai_assistant', 'unattributed'])
+  for (const metric of ['viewer_hours', 'egress_gb', 'sessions', 'livepeer_seconds', 'other_processing_seconds']) {
+    t.equal(cohorts.reduce((sum, c) => sum + Number(c[metric]), 0), Number(network?.[metric]), metric)
+  }
+  t.equal(Number(network?.unique_viewers), 10, 'unique viewers are merged network-wide, not added')
+  t.equal(Number(network?.active_tenants), 2)
+  const [acquired] = await rows<Record<string, number | string>>(periscope, 'SELECT * FROM attribution_bi_acquisition_daily WHERE day = {day:Date}', { day })
+  t.equal(Number(acquired?.tenants), 1)
+  const [cohort] = await rows<Record<string, number | string>>(periscope, 'SELECT * FROM attribution_bi_tenant_cohorts WHERE tenant_id = {id:UUID}', { id: attributed })
+  t.equal(cohort?.signup_week, '2033-01-31')
+  t.equal(cohort?.channel_group, 'ai_assistant')
+})
