@@ -129,9 +129,18 @@ const verdict = (ok: boolean): string => ok ? 'PASS' : 'MISS'
 
 // ── Child phases ─────────────────────────────────────────────────────────────
 
-async function openEngine (dataDir: string): Promise<ClickHouseHandle> {
+/**
+ * Opens the engine. An embedded engine forgets when its refreshable view last ran, so it
+ * rebuilds the usage snapshot on every open (a server in a Replicated database keeps the
+ * schedule in Keeper). The snapshot the seed phase took is current, so every later phase
+ * stops the view at once: a timed report must not share the machine with a full refresh.
+ */
+async function openEngine (dataDir: string, holdRefresh = true): Promise<ClickHouseHandle> {
   const { openClickHouse } = await import('../src/clickhouse/client.ts')
-  return openClickHouse({ dataDir })
+  const { USAGE_REFRESH_VIEW } = await import('../src/clickhouse/migrations.ts')
+  const ch = await openClickHouse({ dataDir })
+  if (holdRefresh) await ch.client.command({ query: `SYSTEM STOP VIEW ${USAGE_REFRESH_VIEW}` })
+  return ch
 }
 
 /** Counts bytes and CSV rows (newlines; the export has no quoted newlines) of a byte stream. */
@@ -176,7 +185,8 @@ async function timeQuery (ch: ClickHouseHandle, built: Pick<BuiltQuery, 'query' 
 async function phaseSeed (dataDir: string, scale: Scale, args: Args): Promise<SeedResult> {
   const { migrateClickHouse, refreshUsage } = await import('../src/clickhouse/migrations.ts')
   const { countSeededRows, seedDemoData } = await import('../src/seed/index.ts')
-  const ch = await openEngine(dataDir)
+  // Seeding takes its own snapshot; a run on seeded files keeps the one it finds.
+  const ch = await openEngine(dataDir, args.skipSeed)
   try {
     if (!args.skipSeed) {
       const migrated = await migrateClickHouse(ch.client)
@@ -194,6 +204,7 @@ async function phaseSeed (dataDir: string, scale: Scale, args: Args): Promise<Se
       started = performance.now()
       await refreshUsage(ch.client)
       const refreshMs = performance.now() - started
+      await ch.client.command({ query: 'SYSTEM STOP VIEW attribution_usage_daily_mv' })
       console.log(`   usage snapshot (the hourly refresh of attribution_usage_daily) rebuilt in ${(refreshMs / 1000).toFixed(1)} s; engine peak RSS so far ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`)
       await ch.client.command({ query: 'OPTIMIZE TABLE attribution_usage_daily FINAL' })
       Object.assign(summary, { refreshMs })
