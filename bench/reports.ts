@@ -183,7 +183,7 @@ async function timeQuery (ch: ClickHouseHandle, built: Pick<BuiltQuery, 'query' 
 
 /** Seeds one scale and times the floor. */
 async function phaseSeed (dataDir: string, scale: Scale, args: Args): Promise<SeedResult> {
-  const { migrateClickHouse, refreshUsage } = await import('../src/clickhouse/migrations.ts')
+  const { migrateClickHouse, USAGE_REFRESH_VIEW } = await import('../src/clickhouse/migrations.ts')
   const { countSeededRows, seedDemoData } = await import('../src/seed/index.ts')
   // Seeding takes its own snapshot; a run on seeded files keeps the one it finds.
   const ch = await openEngine(dataDir, args.skipSeed)
@@ -194,20 +194,16 @@ async function phaseSeed (dataDir: string, scale: Scale, args: Args): Promise<Se
     }
     // Held while seeding, so the early refreshes are still there, unmerged, as in FrameWorks.
     for (const store of STORES) await ch.client.command({ query: `SYSTEM STOP MERGES ${store}` })
+    // Seeding ends with the usage snapshot's refresh, timed apart in its summary.
     const summary = args.skipSeed
-      ? { elapsedMs: 0, rows: await countSeededRows(ch.client) }
+      ? { elapsedMs: 0, refreshMs: 0, rows: await countSeededRows(ch.client) }
       : await seedDemoData(ch.client, { ...scale, end: args.end, replace: true })
     if (!args.skipSeed) {
-      let started = performance.now()
+      await ch.client.command({ query: `SYSTEM STOP VIEW ${USAGE_REFRESH_VIEW}` })
+      console.log(`   usage snapshot (the hourly refresh of attribution_usage_daily) rebuilt in ${(summary.refreshMs / 1000).toFixed(1)} s; engine peak RSS so far ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`)
+      const started = performance.now()
       for (const table of MERGE_TABLES) await ch.client.command({ query: `OPTIMIZE TABLE ${table} FINAL` })
       console.log(`   the package's tables merged (OPTIMIZE … FINAL) in ${((performance.now() - started) / 1000).toFixed(1)} s`)
-      started = performance.now()
-      await refreshUsage(ch.client)
-      const refreshMs = performance.now() - started
-      await ch.client.command({ query: 'SYSTEM STOP VIEW attribution_usage_daily_mv' })
-      console.log(`   usage snapshot (the hourly refresh of attribution_usage_daily) rebuilt in ${(refreshMs / 1000).toFixed(1)} s; engine peak RSS so far ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`)
-      await ch.client.command({ query: 'OPTIMIZE TABLE attribution_usage_daily FINAL' })
-      Object.assign(summary, { refreshMs })
     }
     const { from, to } = rangeOf(args.end)
     const countRes = await ch.client.query({ query: ROWS_IN_RANGE, query_params: { from, to }, format: 'JSONEachRow' })
@@ -215,7 +211,7 @@ async function phaseSeed (dataDir: string, scale: Scale, args: Args): Promise<Se
     const floor = (await timeQuery(ch, { query: FLOOR_QUERY, params: { from, to } }, args.runs)).times
     // Released only now: until the floor is timed the stores hold their early refreshes, unmerged.
     for (const store of STORES) await ch.client.command({ query: `SYSTEM START MERGES ${store}` })
-    return { seedMs: summary.elapsedMs, refreshMs: (summary as { refreshMs?: number }).refreshMs ?? 0, rows: summary.rows, rowsInRange: Number(counted?.n), keysInRange: Number(counted?.keys), floor }
+    return { seedMs: summary.elapsedMs, refreshMs: summary.refreshMs, rows: summary.rows, rowsInRange: Number(counted?.n), keysInRange: Number(counted?.keys), floor }
   } finally {
     await ch.close()
   }

@@ -41,7 +41,8 @@ processing_daily and api_usage_daily with deterministic demo data in FrameWorks'
   --help                         this text
 
 Target: CLICKHOUSE_URL (a ClickHouse server), else the embedded chDB in DATA_DIR/chdb
-(default ./.data/chdb), in the database CLICKHOUSE_DATABASE (default "default"). Never seed
+(default ./.data/chdb), in the database CLICKHOUSE_DATABASE (default "default" on a server,
+"periscope" on chDB). Never seed
 a database that holds FrameWorks' real data. The example gateway holds its embedded engine
 while it runs: stop it before seeding that directory (it seeds a small data set itself on
 first start).`
@@ -113,7 +114,7 @@ async function main (): Promise<void> {
     const o = summary.options
     console.log(`${o.tenants} tenants × ${o.days} days (${o.start} … ${o.end}, seed ${o.seed}); acquisition events from ${o.trackingStart}`)
     for (const [table, rows] of Object.entries(summary.rows)) console.log(`  ${table.padEnd(26)} ${rows.toLocaleString('en-US').padStart(12)} rows`)
-    console.log(`done in ${(summary.elapsedMs / 1000).toFixed(1)} s`)
+    console.log(`done in ${(summary.elapsedMs / 1000).toFixed(1)} s (usage snapshot ${(summary.refreshMs / 1000).toFixed(1)} s)`)
     if (parsed.checksums) {
       const checksums = await demoDataChecksums(clickhouse.client)
       for (const table of SEEDED_TABLES) console.log(`  checksum ${table.padEnd(26)} ${checksums[table].rows} rows ${checksums[table].checksum}`)

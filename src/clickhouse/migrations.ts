@@ -64,7 +64,7 @@ const ENGINE = /\bENGINE\s*=\s*(?!Replicated)((?:Replacing|Summing|Aggregating|C
  */
 export function forDatabaseEngine (statement: string, databaseEngine: string): string {
   if (databaseEngine !== 'Replicated') return statement
-  return statement.replace(ENGINE, (_m, engine: string) => `ENGINE = Replicated${engine}`).replace(/ENGINE = (Replicated\w+)\(\s*\)/g, 'ENGINE = $1')
+  return statement.replace(ENGINE, (_m, engine: string) => `ENGINE = Replicated${engine}`)
 }
 
 /** The engine of the client's current database (`Atomic`, `Replicated`, …). */
@@ -85,8 +85,17 @@ export async function migrateClickHouse (client: ClickHouseClient, dir = CLICKHO
     await run(`CREATE TABLE IF NOT EXISTS ${CLICKHOUSE_LEDGER} (name String, checksum String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3)) ENGINE = MergeTree ORDER BY name`)
     const res = await client.query({ query: `SELECT name, argMax(checksum, applied_at) AS checksum FROM ${CLICKHOUSE_LEDGER} GROUP BY name`, format: 'JSONEachRow' })
     const applied = new Map((await res.json<{ name: string, checksum: string }>()).map((r) => [r.name, r.checksum]))
-    const record = async (name: string, checksum: string): Promise<void> => {
-      await client.insert({ table: CLICKHOUSE_LEDGER, values: [{ name, checksum }], format: 'JSONEachRow' })
+    /** Runs one migration's statements and records it; answers the error that stopped it, if any. */
+    const apply = async (name: string, checksum: string, statements: readonly string[]): Promise<Error | undefined> => {
+      try {
+        for (const statement of statements) await run(statement)
+        await client.insert({ table: CLICKHOUSE_LEDGER, values: [{ name, checksum }], format: 'JSONEachRow' })
+        results.push({ name, status: 'applied' })
+        return undefined
+      } catch (err) {
+        results.push({ name, status: 'error', error: (err as Error).message })
+        return err as Error
+      }
     }
 
     const files = (await readdir(dir)).filter((f) => /^\d{3}_.+\.sql$/.test(f)).sort()
@@ -102,14 +111,8 @@ export async function migrateClickHouse (client: ClickHouseClient, dir = CLICKHO
         results.push({ name, status: 'skipped' })
         continue
       }
-      try {
-        for (const statement of splitStatements(text)) await run(statement)
-        await record(name, checksum)
-        results.push({ name, status: 'applied' })
-      } catch (err) {
-        results.push({ name, status: 'error', error: (err as Error).message })
-        return { results, error: err as Error }
-      }
+      const error = await apply(name, checksum, splitStatements(text))
+      if (error !== undefined) return { results, error }
     }
 
     for (const view of generatedViews()) {
@@ -120,14 +123,8 @@ export async function migrateClickHouse (client: ClickHouseClient, dir = CLICKHO
         results.push({ name, status: 'skipped' })
         continue
       }
-      try {
-        await run(statement)
-        await record(name, checksum)
-        results.push({ name, status: 'applied' })
-      } catch (err) {
-        results.push({ name, status: 'error', error: (err as Error).message })
-        return { results, error: err as Error }
-      }
+      const error = await apply(name, checksum, [statement])
+      if (error !== undefined) return { results, error }
     }
     return { results }
   } catch (err) {

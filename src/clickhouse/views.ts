@@ -16,7 +16,7 @@
  * `day` / `signup_day` first: the views push those filters down.
  */
 import { CLIENT_KINDS, REFERRAL_STATUSES } from '../contracts.ts'
-import { CHANNEL_RULES_VERSION } from '../plugin/channel.ts'
+import { CHANNEL_RULES_VERSION, sqlString } from '../plugin/channel.ts'
 import { channelGroupSql } from './channel-group.sql.ts'
 
 /** A view the runner keeps equal to this text. */
@@ -28,7 +28,7 @@ export interface GeneratedView {
 /** Client kind of a row whose writer recorded none (FrameWorks' Go ingest). */
 export const UNKNOWN_CLIENT_KIND = 'unknown'
 
-const literalList = (values: readonly string[]): string => values.map((v) => `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`).join(', ')
+const literalList = (values: readonly string[]): string => values.map(sqlString).join(', ')
 
 /** One row per acquired tenant (its earliest event), with derived dimensions. */
 function acquisitionsView (): string {
