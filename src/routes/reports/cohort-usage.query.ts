@@ -3,10 +3,10 @@
  * event) and one attribution dimension, per usage period.
  *
  * Usage is summed per (usage period, tenant), keyed by the tenant's 64-bit `tenantKey` (see
- * `usagePerTenantSubquery`), then joined to the small per-tenant acquisition side (the hash-built right side, one row
- * per key) and aggregated to (cohort, group, period); active tenants are a count of those
- * (period, tenant) rows. For days the table's own rows are already one per (day, tenant),
- * so they are joined as they are and the distinct keys of each group counted. Cohorts
+ * `usagePerTenantSubquery`), then joined to the small per-tenant acquisition side (the
+ * hash-built right side, one row per key) and aggregated to (cohort, group, period); active
+ * tenants are a count of those (period, tenant) rows. For days the usage table's own rows
+ * are already one per (day, tenant), so they are joined as they are, unsummed. Cohorts
  * are grouped on their Date (not its string) and named at the end. Without filters the join
  * is a LEFT join and tenants without an acquisition event land in the `unattributed`
  * cohort, so for every period and metric the rows add up to exactly the network-usage figure
@@ -62,7 +62,7 @@ WITH
       if(a.attributed = 1, ${periodOf(input.cohort, 'a.signup_day')}, toDate(0)) AS cohort_day,
       ${g !== undefined ? `if(a.attributed = 1, a.${dimColumn(g)}, '${UNATTRIBUTED}') AS group_key,` : ''}
       u.period_start AS period_start,
-      ${perTenant ? 'count()' : 'uniqExact(u.k)'} AS active_tenants,
+      count() AS active_tenants,
       ${metrics.map((m) => metricOutput(m, `u.${m}`)).join(',\n      ')},
       uniqExactStateIf(u.k, a.attributed = 0) AS unattributed_state
     FROM (${source}) AS u
