@@ -8,7 +8,6 @@ import { join } from 'node:path'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { clickHouseOptionsOf, type GatewayConfig } from '../src/config.ts'
 import { problemErrorHandler } from '../src/errors.ts'
-import { operatorAuthHook } from '../src/routes/operator-auth.ts'
 import { openPostgres, type PostgresHandle } from '../src/db/postgres.ts'
 import { openClickHouse, type ClickHouseHandle } from '../src/clickhouse/client.ts'
 import { migrateClickHouse, waitForUsageRefresh } from '../src/clickhouse/migrations.ts'
@@ -123,15 +122,15 @@ async function assembleGateway (app: FastifyInstance, config: Readonly<GatewayCo
   await app.register(async function operatorScope (scope) {
     // Operator calls are not visits: `?utm_source=…` filters a report here (issue 2).
     scope.addHook('onRoute', skipAttribution)
-    scope.addHook('onRequest', operatorAuthHook({ operatorTokens: config.operatorTokens }))
-    await scope.register(referralCodeRoutes, { db: postgres.db })
-    await scope.register(tenantAttributionRoutes, { db: postgres.db })
-    await scope.register(ingestRoutes, { db: postgres.db, relay })
-    // Reports (issue 5): the plugin checks the operator tokens itself too, so it could sit
-    // anywhere; partner names of referral codes come from Postgres, once per report.
+    // Every operator plugin checks the operator tokens itself and refuses to register without.
+    const auth = { operatorTokens: config.operatorTokens }
+    await scope.register(referralCodeRoutes, { db: postgres.db, ...auth })
+    await scope.register(tenantAttributionRoutes, { db: postgres.db, ...auth })
+    await scope.register(ingestRoutes, { db: postgres.db, relay, ...auth })
+    // Partner names of referral codes come from Postgres, once per report.
     await scope.register(reportsPlugin, {
       clickhouse,
-      operatorTokens: config.operatorTokens,
+      ...auth,
       referralPartners: async () => {
         const rows = await postgres.db.selectFrom('referral_codes').select(['code', 'partner_name']).where('partner_name', 'is not', null).execute()
         return Object.fromEntries(rows.map((r) => [r.code, r.partner_name ?? '']))

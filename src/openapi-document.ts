@@ -34,10 +34,11 @@ function stubs (): { clickhouse: ClickHouseHandle, db: HostKysely } {
 /** Registers every operator route plugin the document covers. */
 async function registerOperatorRoutes (app: FastifyInstance): Promise<void> {
   const { clickhouse, db } = stubs()
-  await app.register(reportsPlugin, { clickhouse, operatorTokens: ['openapi-generation'] })
-  await app.register(referralCodeRoutes, { db })
-  await app.register(tenantAttributionRoutes, { db })
-  await app.register(ingestRoutes, { db })
+  const auth = { operatorTokens: ['openapi-generation'] }
+  await app.register(reportsPlugin, { clickhouse, ...auth })
+  await app.register(referralCodeRoutes, { db, ...auth })
+  await app.register(tenantAttributionRoutes, { db, ...auth })
+  await app.register(ingestRoutes, { db, ...auth })
 }
 
 /** The OpenAPI 3.1 document as an object. */

@@ -1,13 +1,14 @@
 /**
  * Operator routes of the ingest side: relay status, service-event ingest, requeue of parked
- * events. Thin glue over `outbox-claims.repository.ts` and `service-events.ts`; register it
- * inside a scope that already enforces operator auth (`operatorAuthHook`).
+ * events. Thin glue over `outbox-claims.repository.ts` and `service-events.ts`; it enforces
+ * operator auth itself (`operatorTokens` or `authorize`) and refuses to register without it.
  *
  * `POST /ingest/service-events` validates only the envelope through Fastify: each event is
  * judged on its own by `ingestServiceEvents`, so one bad event is listed in `rejected`
  * instead of failing the whole batch with a 400. Its schema still documents the event shape.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { requireOperatorAuth, type OperatorAuthOptions } from '../routes/operator-auth.ts'
 import type { FastifyBaseLogger, FastifySchemaCompiler } from 'fastify'
 import { ERR_BAD_REQUEST, ERR_INVALID_OPTION, ERR_UNAVAILABLE } from '../errors.ts'
 import type { HostKysely } from '../store/database.ts'
@@ -19,7 +20,7 @@ import { ingestServiceEvents, MAX_SERVICE_EVENTS } from './service-events.ts'
 /** Room for `MAX_SERVICE_EVENTS` events of a few KiB each. */
 export const SERVICE_EVENTS_BODY_LIMIT = 8 * 1024 * 1024
 
-export interface IngestRoutesOptions {
+export interface IngestRoutesOptions extends OperatorAuthOptions {
   /** Kysely over the database holding `attribution_outbox` (migrated). */
   db: HostKysely
   /** The relay running in this process, if any: its figures join the status, and it is woken after an ingest. */
@@ -50,6 +51,7 @@ const iso = (d: Date | null): string | null => d === null ? null : d.toISOString
 export const ingestRoutes: FastifyPluginAsyncTypebox<IngestRoutesOptions> = async function ingestRoutes (app, options) {
   const { db, relay } = options
   if (db === null || typeof db !== 'object') throw new ERR_INVALID_OPTION('db', 'a Kysely instance is required')
+  requireOperatorAuth(app, options)
 
   app.get('/ingest/status', { schema: getIngestStatusSchema }, async (request) => {
     const status = await orUnavailable(request.log, () => outboxStatus(db))

@@ -1,12 +1,16 @@
 /**
- * Operator authentication for operator-only routes (reports, referral codes, ingest).
+ * Operator authentication, shared by every operator plugin (reports, referral codes, tenant
+ * attribution, ingest): each one takes `OperatorAuthOptions` and refuses to register without
+ * them, so no operator route is ever open by accident, wherever the host registers it.
  *
  * Bearer tokens compared in constant time (hash both sides to equal length first, then
  * `timingSafeEqual`), or a host-supplied `authorize(request)` hook for gateways that already
- * have their own operator identity. 401 without credentials, 403 with wrong ones.
+ * have their own operator identity. 401 without credentials, 403 with wrong ones. The
+ * credential that passed is remembered per request (`operatorOf`) for audit records: a
+ * token's fingerprint, never the token.
  */
 import { createHash, timingSafeEqual } from 'node:crypto'
-import type { FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify'
 import { ERR_FORBIDDEN, ERR_INVALID_OPTION, ERR_UNAUTHORIZED, sendProblem } from '../errors.ts'
 
 /** How operator routes decide who may call them. */
@@ -14,10 +18,30 @@ export interface OperatorAuthOptions {
   /** Accepted bearer tokens. At least one unless `authorize` is given. */
   operatorTokens?: readonly string[]
   /**
-   * Host-supplied check. Return `true` to allow, `false` to refuse with 403, or
-   * `'unauthenticated'` to answer 401. When set, `operatorTokens` is not consulted.
+   * Host-supplied check. Return `true` (or `{ operator }`, naming the operator for audit
+   * records) to allow, `false` to refuse with 403, or `'unauthenticated'` to answer 401.
+   * When set, `operatorTokens` is not consulted.
    */
-  authorize?: (request: FastifyRequest) => boolean | 'unauthenticated' | Promise<boolean | 'unauthenticated'>
+  authorize?: (request: FastifyRequest) => AuthorizeVerdict | Promise<AuthorizeVerdict>
+}
+
+/** What an `authorize` hook answers. */
+export type AuthorizeVerdict = boolean | 'unauthenticated' | { operator: string }
+
+const operators = new WeakMap<FastifyRequest, string>()
+
+/**
+ * The identifier of the operator credential that authorized this request: `token:` and the
+ * first 12 hex digits of the token's SHA-256 for bearer tokens, the hook's `operator` (or
+ * `authorize`) for a host hook; undefined outside operator routes.
+ */
+export function operatorOf (request: FastifyRequest): string | undefined {
+  return operators.get(request)
+}
+
+/** The fingerprint an audit record keeps of a bearer token (not reversible, not the token). */
+export function tokenFingerprint (token: string): string {
+  return `token:${digest(token).toString('hex').slice(0, 12)}`
 }
 
 const digest = (value: string): Buffer => createHash('sha256').update(value).digest()
@@ -53,7 +77,11 @@ export function operatorAuthHook (options: OperatorAuthOptions): onRequestHookHa
     if (typeof authorize !== 'function') throw new ERR_INVALID_OPTION('authorize', 'must be a function')
     return async function operatorAuthorize (request: FastifyRequest, reply: FastifyReply) {
       const verdict = await authorize(request)
-      if (verdict === true) return
+      if (verdict === true) { operators.set(request, 'authorize'); return }
+      if (typeof verdict === 'object' && verdict !== null && typeof verdict.operator === 'string') {
+        operators.set(request, verdict.operator)
+        return
+      }
       return sendProblem(reply, verdict === 'unauthenticated' ? new ERR_UNAUTHORIZED() : new ERR_FORBIDDEN())
     }
   }
@@ -62,9 +90,24 @@ export function operatorAuthHook (options: OperatorAuthOptions): onRequestHookHa
     throw new ERR_INVALID_OPTION('operatorTokens', 'give at least one non-empty token, or an authorize function')
   }
   const matchToken = tokenMatcher(tokens)
+  const fingerprints = tokens.map(tokenFingerprint)
   return async function operatorBearer (request: FastifyRequest, reply: FastifyReply) {
     const presented = bearerToken(request.headers.authorization)
     if (presented === null) return sendProblem(reply, new ERR_UNAUTHORIZED())
-    if (matchToken(presented) === -1) return sendProblem(reply, new ERR_FORBIDDEN())
+    const index = matchToken(presented)
+    if (index === -1) return sendProblem(reply, new ERR_FORBIDDEN())
+    operators.set(request, fingerprints[index] as string)
   }
+}
+
+/**
+ * Adds operator auth to an operator plugin's own (encapsulated) instance, from the plugin's
+ * options; throws `ERR_INVALID_OPTION` when they hold neither tokens nor a hook, so the
+ * plugin refuses to register.
+ */
+export function requireOperatorAuth (app: FastifyInstance, options: OperatorAuthOptions): void {
+  app.addHook('onRequest', operatorAuthHook({
+    ...(options.operatorTokens !== undefined ? { operatorTokens: options.operatorTokens } : {}),
+    ...(options.authorize !== undefined ? { authorize: options.authorize } : {})
+  }))
 }

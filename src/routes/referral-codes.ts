@@ -1,12 +1,13 @@
 /**
  * Operator routes for referral codes: create, list, show and deactivate (`/referral-codes`).
  *
- * Thin glue over `src/store/referral-codes.repository.ts`. Register it inside a scope that
- * already enforces operator auth (`operatorAuthHook`); it adds no auth of its own. Codes are
+ * Thin glue over `src/store/referral-codes.repository.ts`. It enforces operator auth itself
+ * (`operatorTokens` or `authorize`) and refuses to register without it. Codes are
  * case-insensitive: `GET /referral-codes/summer` finds `SUMMER`, and creating `Summer` when
  * `SUMMER` exists answers 409.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { requireOperatorAuth, type OperatorAuthOptions } from './operator-auth.ts'
 import { ERR_CONFLICT, ERR_INVALID_OPTION, ERR_NOT_FOUND } from '../errors.ts'
 import type { HostKysely, ReferralCode } from '../store/database.ts'
 import {
@@ -18,7 +19,7 @@ import {
 
 export const DEFAULT_LIST_LIMIT = 100
 
-export interface ReferralCodeRoutesOptions {
+export interface ReferralCodeRoutesOptions extends OperatorAuthOptions {
   /** The host's Kysely instance over a database that holds the package's (migrated) tables. */
   db: HostKysely
 }
@@ -42,6 +43,7 @@ export function referralCodeJson (row: ReferralCode) {
 export const referralCodeRoutes: FastifyPluginAsyncTypebox<ReferralCodeRoutesOptions> = async function referralCodeRoutes (app, options) {
   const { db } = options
   if (db === null || typeof db !== 'object') throw new ERR_INVALID_OPTION('db', 'a Kysely instance is required')
+  requireOperatorAuth(app, options)
 
   app.post('/referral-codes', { schema: createReferralCodeSchema }, async (request, reply) => {
     const body = request.body

@@ -2,15 +2,17 @@
  * Operator route `GET /tenants/:tenantId/attribution`: the stored attribution row as JSON,
  * with the contract's field names, derived columns beside them and `metadata` as an object.
  *
- * Register it inside a scope that already enforces operator auth (`operatorAuthHook`).
+ * It enforces operator auth itself (`operatorTokens` or `authorize`) and refuses to register
+ * without it.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { requireOperatorAuth, type OperatorAuthOptions } from './operator-auth.ts'
 import { ERR_INVALID_OPTION, ERR_NOT_FOUND } from '../errors.ts'
 import type { HostKysely, TenantAttributionRow } from '../store/database.ts'
 import { findTenantAttribution } from '../store/tenant-attribution.repository.ts'
 import { getTenantAttributionSchema } from './tenant-attribution.schema.ts'
 
-export interface TenantAttributionRoutesOptions {
+export interface TenantAttributionRoutesOptions extends OperatorAuthOptions {
   /** The host's Kysely instance over a database that holds the package's (migrated) tables. */
   db: HostKysely
 }
@@ -47,6 +49,7 @@ export function tenantAttributionJson (row: TenantAttributionRow) {
 export const tenantAttributionRoutes: FastifyPluginAsyncTypebox<TenantAttributionRoutesOptions> = async function tenantAttributionRoutes (app, options) {
   const { db } = options
   if (db === null || typeof db !== 'object') throw new ERR_INVALID_OPTION('db', 'a Kysely instance is required')
+  requireOperatorAuth(app, options)
 
   app.get('/tenants/:tenantId/attribution', { schema: getTenantAttributionSchema }, async (request) => {
     const row = await findTenantAttribution(db, request.params.tenantId)

@@ -9,7 +9,6 @@ import { migrateClickHouse } from '../../src/clickhouse/migrations.ts'
 import { problemErrorHandler } from '../../src/errors.ts'
 import { ingestRoutes } from '../../src/ingest/ingest-routes.ts'
 import { createRelay, type Relay } from '../../src/ingest/relay.ts'
-import { operatorAuthHook } from '../../src/routes/operator-auth.ts'
 import type { Database } from '../../src/store/database.ts'
 import type { Kysely } from 'kysely'
 import { postgresTargets } from '../helpers/postgres.ts'
@@ -26,10 +25,7 @@ if (migrated.error !== undefined) throw migrated.error
 async function buildApp (t: Test, db: Kysely<Database>, relay?: Relay): Promise<FastifyInstance> {
   const app = Fastify()
   app.setErrorHandler(problemErrorHandler)
-  await app.register(async (scope) => {
-    scope.addHook('onRequest', operatorAuthHook({ operatorTokens: [TOKEN] }))
-    await scope.register(ingestRoutes, { db, ...(relay !== undefined ? { relay } : {}) })
-  })
+  await app.register(ingestRoutes, { db, operatorTokens: [TOKEN], ...(relay !== undefined ? { relay } : {}) })
   t.teardown(() => app.close())
   return app
 }

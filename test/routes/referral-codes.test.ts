@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto'
 import { test } from 'tap'
 import Fastify from 'fastify'
 import { problemErrorHandler } from '../../src/errors.ts'
-import { operatorAuthHook } from '../../src/routes/operator-auth.ts'
 import { referralCodeRoutes } from '../../src/routes/referral-codes.ts'
 import { tenantAttributionRoutes } from '../../src/routes/tenant-attribution.ts'
 import { recordSignup } from '../../src/store/record-signup.ts'
@@ -17,11 +16,8 @@ for (const target of postgresTargets()) {
     t.teardown(() => handle.close())
     const app = Fastify()
     app.setErrorHandler(problemErrorHandler)
-    await app.register(async (scope) => {
-      scope.addHook('onRequest', operatorAuthHook({ operatorTokens: ['op-token'] }))
-      await scope.register(referralCodeRoutes, { db: handle.db })
-      await scope.register(tenantAttributionRoutes, { db: handle.db })
-    })
+    await app.register(referralCodeRoutes, { db: handle.db, operatorTokens: ['op-token'] })
+    await app.register(tenantAttributionRoutes, { db: handle.db, operatorTokens: ['op-token'] })
     t.teardown(() => app.close())
 
     t.test('creating a code answers 201 with the stored row', async (t) => {

@@ -42,13 +42,9 @@ export const DEFAULT_MAX_RANGE_DAYS = 1096
 /** Span when `from` is omitted, in days. */
 export const DEFAULT_RANGE_DAYS = 30
 
-export interface ReportsPluginOptions {
+export interface ReportsPluginOptions extends OperatorAuthOptions {
   /** The ClickHouse handle from `openClickHouse` (required). */
   clickhouse: ClickHouseHandle
-  /** Accepted operator bearer tokens (compared in constant time). Required unless `authorize` is given. */
-  operatorTokens?: readonly string[]
-  /** Host-supplied operator check; replaces `operatorTokens` (see `operatorAuthHook`). */
-  authorize?: OperatorAuthOptions['authorize']
   /** Longest range a request may ask for, in days. Default {@link DEFAULT_MAX_RANGE_DAYS}. */
   maxRangeDays?: number
   /** Range when `from` is omitted, in days before `to`. Default {@link DEFAULT_RANGE_DAYS}. */
