@@ -6,19 +6,12 @@
  */
 import { join } from 'node:path'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
-import { clickHouseOptionsOf, type GatewayConfig } from '../src/config.ts'
-import { problemErrorHandler } from '../src/errors.ts'
-import { openPostgres, type PostgresHandle } from '../src/db/postgres.ts'
-import { openClickHouse, type ClickHouseHandle } from '../src/clickhouse/client.ts'
-import { migrateClickHouse, waitForUsageRefresh } from '../src/clickhouse/migrations.ts'
-import { seedDemoIfEmpty } from '../src/seed/index.ts'
-import { createRelay } from '../src/ingest/relay.ts'
-import { ingestRoutes } from '../src/ingest/ingest-routes.ts'
-import { attributionCapturePlugin, skipAttribution } from '../src/plugin/index.ts'
-import { referralCodeRoutes } from '../src/routes/referral-codes.ts'
-import { tenantAttributionRoutes } from '../src/routes/tenant-attribution.ts'
-import reportsPlugin from '../src/routes/reports/index.ts'
-import { migrateToLatest } from '../src/store/migrations.ts'
+import {
+  attributionCapturePlugin, createRelay, ingestRoutes, migrateClickHouse, migrateToLatest, openClickHouse, openPostgres,
+  problemErrorHandler, referralCodeRoutes, reportsPlugin, seedDemoIfEmpty, skipAttribution, tenantAttributionRoutes,
+  waitForUsageRefresh, type ClickHouseHandle, type PostgresHandle
+} from '@frameworks/attribution'
+import { clickHouseOptionsOf, type GatewayConfig } from './config.ts'
 import { signupRoutesPlugin } from './signup/index.ts'
 import { migrateExample, type ExampleDatabase } from './signup/example.repository.ts'
 
@@ -34,7 +27,7 @@ export async function buildGateway (config: Readonly<GatewayConfig>, options: Bu
   })
   app.setErrorHandler(problemErrorHandler)
 
-  // ── Postgres (issue 3: migrations at start) ─────────────────────────────────
+  // ── Postgres: migrations at start ─────────────────────────────────
   const postgres = await openPostgres<ExampleDatabase>({
     ...(config.databaseUrl !== undefined ? { url: config.databaseUrl } : { dataDir: join(config.dataDir, 'pglite') }),
     schema: config.pgSchema
@@ -62,7 +55,7 @@ async function assembleGateway (app: FastifyInstance, config: Readonly<GatewayCo
     if (result.error !== undefined) throw result.error
   }
 
-  // ── ClickHouse (issue 4) ────────────────────────────────────────────────────
+  // ── ClickHouse ────────────────────────────────────────────────────
   // A server from CLICKHOUSE_URL, else chDB in DATA_DIR, in CLICKHOUSE_DATABASE (`periscope`
   // on FrameWorks: its tables are used as they are, the package adds its own beside them).
   // The relay starts once the app is ready and is drained before ClickHouse and Postgres
@@ -81,7 +74,7 @@ async function assembleGateway (app: FastifyInstance, config: Readonly<GatewayCo
     await clickhouse.close()
   })
 
-  // ── Demo data (issue 5) ─────────────────────────────────────────────────────
+  // ── Demo data ─────────────────────────────────────────────────────
   // On first start (no acquisition events, no rollup store rows) an embedded chDB gets a small
   // deterministic data set (300 tenants × 120 days ending today), so a curl of the reports
   // shows real numbers. SEED_DEMO=0 turns it off, SEED_DEMO=1 also seeds an empty server.
@@ -95,7 +88,7 @@ async function assembleGateway (app: FastifyInstance, config: Readonly<GatewayCo
     app.log.warn({ err }, 'demo data not seeded')
   }
 
-  // ── Capture plugin on public routes (issue 2) ───────────────────────────────
+  // ── Capture plugin on public routes ───────────────────────────────
   // Registered before the public routes so it sees them; the cookie is Secure unless the
   // public site is plain-HTTP development (the plugin's default), and the public host counts
   // as our own.
@@ -111,16 +104,16 @@ async function assembleGateway (app: FastifyInstance, config: Readonly<GatewayCo
       `<!doctype html><title>FrameWorks</title><h1>FrameWorks example gateway</h1><p>Your attribution:</p><pre>${snapshot}</pre>`)
   })
 
-  // ── Signup paths (issue 3) ──────────────────────────────────────────────────
+  // ── Signup paths ──────────────────────────────────────────────────
   await app.register(signupRoutesPlugin, {
     db: postgres.db,
     publicBaseUrl: config.publicBaseUrl,
     apiKeys: config.apiKeys
   })
 
-  // ── Operator-only scope: referral codes (3), ingest (4), reports (5) ────────
+  // ── Operator-only scope: referral codes, tenant attribution, ingest, reports ──
   await app.register(async function operatorScope (scope) {
-    // Operator calls are not visits: `?utm_source=…` filters a report here (issue 2).
+    // Operator calls are not visits: `?utm_source=…` filters a report here.
     scope.addHook('onRoute', skipAttribution)
     // Every operator plugin checks the operator tokens itself and refuses to register without.
     const auth = { operatorTokens: config.operatorTokens }

@@ -3,7 +3,7 @@
  * `DATABASE_URL` / `CLICKHOUSE_URL`). Logs one line with its URL when ready and shuts down
  * cleanly on SIGTERM/SIGINT.
  */
-import { loadConfig } from '../src/config.ts'
+import { loadConfig } from './config.ts'
 import { buildGateway } from './app.ts'
 
 const config = loadConfig()

@@ -16,6 +16,7 @@ export function isUuid (value: unknown): value is string {
 }
 
 export const SIGNUP_CHANNELS = ['web', 'wallet', 'x402', 'api'] as const
+/** A signup path: `web`, `wallet`, `x402` or `api`. */
 export type SignupChannel = typeof SIGNUP_CHANNELS[number]
 
 /** Known signup methods; the type stays open (`string & {}`) for methods a host adds. */
@@ -27,6 +28,7 @@ export const CLIENT_KINDS = [
   'browser', 'ai_assistant', 'ai_crawler', 'crawler', 'ai_coding_agent', 'mcp_client',
   'signed_agent', 'x402_client', 'headless_browser', 'automation'
 ] as const
+/** The kind of client a request came from (browser, AI agent, crawler, script, …). */
 export type ClientKind = typeof CLIENT_KINDS[number]
 
 export const CHANNEL_GROUPS = [
@@ -35,10 +37,12 @@ export const CHANNEL_GROUPS = [
   'organic_video', 'paid_shopping', 'organic_shopping', 'paid_other', 'cross_network',
   'audio', 'sms', 'mobile_push'
 ] as const
+/** The channel group a touch belongs to, derived by the capture plugin's rule table. */
 export type ChannelGroup = typeof CHANNEL_GROUPS[number]
 
 /** Why a referral code was or was not applied at signup. */
 export const REFERRAL_STATUSES = ['applied', 'unknown', 'inactive', 'expired', 'exhausted'] as const
+/** What became of the referral code given at signup. */
 export type ReferralStatus = typeof REFERRAL_STATUSES[number]
 
 /** One touch: what a visit carried. Absent values are null. */

@@ -26,6 +26,27 @@ export const ERR_UNAVAILABLE = createError<[string]>('FW_ATTR_UNAVAILABLE', '%s'
 /** A signup credential (wallet signature, API key) did not check out. */
 export const ERR_AUTHENTICATION_FAILED = createError<[string]>('FW_ATTR_AUTHENTICATION_FAILED', '%s', 401)
 
+/** An embedded engine (an optional dependency) was asked for but is not installed. */
+export const ERR_ENGINE_MISSING = createError<[string, string, string]>(
+  'FW_ATTR_ENGINE_MISSING',
+  '@frameworks/attribution: %s is not installed (it is an optional dependency). Install it with `npm install %s`, or give `%s` to use a server',
+  500
+)
+
+/**
+ * Imports an optional dependency; when it is not installed, throws `ERR_ENGINE_MISSING`
+ * naming the package to install and the option that avoids it.
+ */
+export async function importOptional<T> (load: () => Promise<T>, engine: string, pkg: string, serverOption: string): Promise<T> {
+  try {
+    return await load()
+  } catch (err) {
+    const code = (err as { code?: unknown } | null)?.code
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') throw Object.assign(new ERR_ENGINE_MISSING(engine, pkg, serverOption), { cause: err })
+    throw err
+  }
+}
+
 /** The problem+json body every error answer carries. */
 export interface Problem {
   type: string

@@ -1,19 +1,168 @@
 /**
- * Public entry of @frameworks/attribution: the two Fastify plugins, the store functions a
- * signup handler calls, the ingest relay, the engine factories and the wire contracts.
- * The embedded engines (PGlite, chDB) are imported lazily by the factories, so importing
- * this module never loads them.
+ * Public entry of `@frameworks/attribution`, grouped by piece. The list is explicit (no
+ * `export *`) and pinned by `test/package/entry.test.ts`, so adding or removing a name is a
+ * deliberate change. Everything else under `src/` is internal and may change in any release.
+ *
+ * The embedded engines (PGlite, chDB) are imported lazily by `openPostgres` and
+ * `openClickHouse`, so importing this module never loads them; a production install without
+ * them (`npm install --omit=optional`) works against real servers.
  */
-export * from './contracts.ts'
-export * from './errors.ts'
-export { attributionCapturePlugin, skipAttribution } from './plugin/index.ts'
+
+// ── Contracts: the shapes every piece agrees on ─────────────────────────────────
+export {
+  /** The signup paths a `SignupAttribution` can come from: `web`, `wallet`, `x402`, `api`. */
+  SIGNUP_CHANNELS,
+  /** The kinds of client the capture plugin tells apart (browser, AI agent, crawler, script, …). */
+  CLIENT_KINDS,
+  /** The channel groups reports group signups by (`paid_search`, `referral`, `ai_assistant`, …). */
+  CHANNEL_GROUPS,
+  /** The outcomes of a referral code at signup (`applied`, `unknown`, `inactive`, …). */
+  REFERRAL_STATUSES
+} from './contracts.ts'
+export type {
+  SignupChannel, SignupMethod, ClientKind, ChannelGroup, ReferralStatus,
+  Touch, AttributionSnapshot, SignupAttribution, TenantCreatedEvent
+} from './contracts.ts'
+
+// ── Errors: coded errors and the problem+json handler ───────────────────────────
+export {
+  /** A plugin option is missing or invalid: registration stops with this (500, programming error). */
+  ERR_INVALID_OPTION,
+  /** 400: the request is invalid; the message says what to fix. */
+  ERR_BAD_REQUEST,
+  /** 401: operator credentials are missing. */
+  ERR_UNAUTHORIZED,
+  /** 403: operator credentials are not allowed. */
+  ERR_FORBIDDEN,
+  /** 404: the named resource does not exist. */
+  ERR_NOT_FOUND,
+  /** 409: the resource exists already. */
+  ERR_CONFLICT,
+  /** 402: payment is required (x402 paid provisioning). */
+  ERR_PAYMENT_REQUIRED,
+  /** 503: a database is unavailable; try again. */
+  ERR_UNAVAILABLE,
+  /** 401: a signup credential (password, signature, API key) did not verify. */
+  ERR_AUTHENTICATION_FAILED,
+  /** An embedded engine (PGlite, chDB) was asked for but is not installed; the message says how to install it. */
+  ERR_ENGINE_MISSING,
+  /** A Fastify error handler answering RFC 9457 problem+json for every error, 5xx without internals. */
+  problemErrorHandler,
+  /** The problem+json body of a coded error, for a host that adds fields (e.g. x402's payment requirements). */
+  toProblem
+} from './errors.ts'
+export type { Problem } from './errors.ts'
+/** The TypeBox schema of a problem+json body, for hosts documenting their own routes. */
+export { ProblemSchema } from './routes/operator-errors.schema.ts'
+
+// ── Capture plugin (public routes of the gateway) ───────────────────────────────
+export {
+  /** The capture plugin: first-touch cookie, `request.attribution`, `request.signupAttribution()`. */
+  attributionCapturePlugin,
+  /** An `onRoute` hook that turns capture off for every route of a scope (operator scopes). */
+  skipAttribution
+} from './plugin/index.ts'
 export type { AttributionCaptureOptions, SignupAttributionInput } from './plugin/index.ts'
-export { default as reportsPlugin, type ReportsPluginOptions } from './routes/reports/index.ts'
-export { operatorAuthHook, type OperatorAuthOptions } from './routes/operator-auth.ts'
-export { referralCodeRoutes, type ReferralCodeRoutesOptions } from './routes/referral-codes.ts'
-export { tenantAttributionRoutes, type TenantAttributionRoutesOptions } from './routes/tenant-attribution.ts'
-export * from './store/index.ts'
-export * from './ingest/index.ts'
-export { openPostgres, ensureSchema, type PostgresHandle, type PostgresOptions } from './db/postgres.ts'
-export { openClickHouse, type ClickHouseHandle, type ClickHouseOptions, type StreamQueryParams } from './clickhouse/client.ts'
-export { migrateClickHouse, refreshUsage, CLICKHOUSE_MIGRATIONS_DIR } from './clickhouse/migrations.ts'
+
+// ── Store: recording signups in the tenant-creation transaction (Postgres) ──────
+export {
+  /** Records a signup's attribution, its outbox event and its referral redemption in the caller's transaction. */
+  recordSignup,
+  /** Applies the package's Postgres migrations (frozen, numbered SQL) and reports what ran. */
+  migrateToLatest,
+  /** The stored attribution of a tenant, or undefined. */
+  findTenantAttribution
+} from './store/index.ts'
+export type { RecordSignupInput, RecordSignupResult, MigrateOptions, MigrateResult } from './store/index.ts'
+export {
+  /** Creates a referral code; undefined when the code exists already (in any case). */
+  createReferralCode,
+  /** A referral code by its exact spelling, else the one code equal ignoring case. */
+  findReferralCode,
+  /** Referral codes in code order, a page at a time. */
+  listReferralCodes,
+  /** Marks a code inactive; undefined when there is no such code. */
+  deactivateReferralCode
+} from './store/index.ts'
+export type { ListReferralCodesOptions } from './store/index.ts'
+/** A referral code a user may type: the same rule the operator routes enforce. */
+export { REFERRAL_CODE_PATTERN } from './routes/referral-codes.schema.ts'
+export type {
+  Database, HostKysely, StoreExecutor, ReferralCode, NewReferralCode, TenantAttributionRow
+} from './store/index.ts'
+
+// ── Engines: one place that opens database clients ──────────────────────────────
+export {
+  /** Opens Postgres: a server (`url`) or embedded PGlite (`dataDir`, an optional dependency). */
+  openPostgres
+} from './db/postgres.ts'
+export type { PostgresHandle, PostgresOptions } from './db/postgres.ts'
+export {
+  /** Opens ClickHouse: a server (`url`) or embedded chDB (`dataDir`, an optional dependency). */
+  openClickHouse
+} from './clickhouse/client.ts'
+export type { ClickHouseHandle, ClickHouseOptions } from './clickhouse/client.ts'
+export {
+  /** Creates what the package needs in ClickHouse beside FrameWorks' tables, which it never alters. */
+  migrateClickHouse,
+  /** Rebuilds the usage table now instead of at its hourly refresh. */
+  refreshUsage,
+  /** Waits until a running usage refresh has finished (after a first migration, or a chDB start). */
+  waitForUsageRefresh
+} from './clickhouse/migrations.ts'
+export type { MigrateOutcome } from './clickhouse/migrations.ts'
+
+// ── Ingest: the outbox relay into ClickHouse and service events ─────────────────
+export {
+  /** The relay: moves `tenant_created` events from the outbox into ClickHouse, none lost, none doubled. */
+  createRelay,
+  /** Validates and enqueues `tenant_created` events from other services (the same outbox). */
+  ingestServiceEvents,
+  /** Pending and parked outbox events, and the age of the oldest. */
+  outboxStatus,
+  /** Puts parked events back in the queue. */
+  requeueParked,
+  /** Deletes delivered events older than a retention. */
+  pruneDelivered
+} from './ingest/index.ts'
+/** How many batches a relay inserts at once unless `concurrency` says otherwise. */
+export { DEFAULT_CONCURRENCY as DEFAULT_RELAY_CONCURRENCY } from './ingest/relay.ts'
+export type { Relay, RelayOptions, RelayMetrics, RelayLogger, ServiceEventsResult, ServiceEventRejection, OutboxStatus, ParkedEvent } from './ingest/index.ts'
+
+// ── Operator plugins: every one takes `OperatorAuthOptions` and refuses to register without ──
+export {
+  /** Reports over ClickHouse: network usage, funnel, cohorts, referral codes, tenant usage; JSON or CSV. */
+  reportsPlugin
+} from './routes/reports/index.ts'
+export type { ReportsPluginOptions } from './routes/reports/index.ts'
+export {
+  /** `/referral-codes`: create, list, show, deactivate. */
+  referralCodeRoutes
+} from './routes/referral-codes.ts'
+export type { ReferralCodeRoutesOptions } from './routes/referral-codes.ts'
+export {
+  /** `/tenants/:tenantId/attribution`: a tenant's stored attribution. */
+  tenantAttributionRoutes
+} from './routes/tenant-attribution.ts'
+export type { TenantAttributionRoutesOptions } from './routes/tenant-attribution.ts'
+export {
+  /** `/ingest/*`: relay status, service-event ingest, requeue of parked events. */
+  ingestRoutes
+} from './ingest/index.ts'
+export type { IngestRoutesOptions } from './ingest/index.ts'
+export {
+  /** An `onRequest` hook with the operator plugins' auth, for a host's own operator routes. */
+  operatorAuthHook,
+  /** The fingerprint of the operator credential that authorized a request (for audit records). */
+  operatorOf
+} from './routes/operator-auth.ts'
+export type { OperatorAuthOptions, AuthorizeVerdict } from './routes/operator-auth.ts'
+
+// ── Demo data ───────────────────────────────────────────────────────────────────
+export {
+  /** Seeds deterministic demo data into a fresh embedded engine (or a server, when asked) once. */
+  seedDemoIfEmpty,
+  /** Reads a `SEED_DEMO` setting (`auto`, `always`/`1`, `never`/`0`). */
+  parseSeedDemoMode
+} from './seed/index.ts'
+export type { SeedDemoMode, SeedDemoIfEmptyOptions, SeedDemoIfEmptyResult } from './seed/index.ts'

@@ -1,16 +1,25 @@
 /**
  * API-key check for server-to-server signups (`POST /api/tenants`): the presented bearer
- * key is compared with every configured key in constant time by the operator routes' own
- * matcher (SHA-256 of both sides, then `timingSafeEqual`), and no early exit reveals which
- * one matched.
+ * key is compared with every configured key in constant time (SHA-256 of both sides, so the
+ * lengths are equal, then `timingSafeEqual`), with no early exit that would reveal which
+ * key matched.
  */
-import { bearerToken, tokenMatcher } from '../../src/routes/operator-auth.ts'
+import { createHash, timingSafeEqual } from 'node:crypto'
+
+const digest = (value: string): Buffer => createHash('sha256').update(value).digest()
+const BEARER = /^Bearer[ \t]+(\S+)\s*$/i
 
 /** Builds a matcher; it returns the index of the matching key, or -1. */
 export function apiKeyMatcher (keys: readonly string[]): (authorization: string | undefined) => number {
-  const matchKey = tokenMatcher(keys.filter((k) => k.length > 0))
+  const digests = keys.filter((k) => k.length > 0).map(digest)
   return function matchApiKey (authorization) {
-    const presented = bearerToken(authorization)
-    return presented === null ? -1 : matchKey(presented)
+    const presented = typeof authorization === 'string' ? BEARER.exec(authorization)?.[1] : undefined
+    if (presented === undefined) return -1
+    const presentedDigest = digest(presented)
+    let found = -1
+    for (const [i, d] of digests.entries()) {
+      if (timingSafeEqual(d, presentedDigest) && found === -1) found = i
+    }
+    return found
   }
 }

@@ -5,8 +5,7 @@
  */
 import { fileURLToPath } from 'node:url'
 import type { ColumnType, Kysely, Transaction } from 'kysely'
-import type { Database, HostKysely } from '../../src/store/database.ts'
-import { migrateToLatest, type MigrateResult } from '../../src/store/migrations.ts'
+import { migrateToLatest, type Database, type HostKysely, type MigrateResult } from '@frameworks/attribution'
 
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>
 

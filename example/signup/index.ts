@@ -17,11 +17,10 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Address } from 'viem'
-import type { SignupAttribution } from '../../src/contracts.ts'
 import {
-  ERR_AUTHENTICATION_FAILED, ERR_BAD_REQUEST, ERR_CONFLICT, ERR_INVALID_OPTION, ERR_PAYMENT_REQUIRED, toProblem
-} from '../../src/errors.ts'
-import { recordSignup } from '../../src/store/record-signup.ts'
+  ERR_AUTHENTICATION_FAILED, ERR_BAD_REQUEST, ERR_CONFLICT, ERR_INVALID_OPTION, ERR_PAYMENT_REQUIRED, recordSignup, toProblem,
+  type SignupAttribution
+} from '@frameworks/attribution'
 import { apiKeyMatcher } from './api-key.ts'
 import { withBodyUtm, withReferralCode } from './attribution.ts'
 import {

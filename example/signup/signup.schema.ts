@@ -4,8 +4,7 @@
  * same query object, and Fastify would strip unknown keys before the handler runs.
  */
 import { Type } from 'typebox'
-import { REFERRAL_CODE_PATTERN } from '../../src/routes/referral-codes.schema.ts'
-import { ProblemSchema } from '../../src/routes/operator-errors.schema.ts'
+import { ProblemSchema, REFERRAL_CODE_PATTERN } from '@frameworks/attribution'
 import { SUPPORTED_CHAIN_IDS } from './siwe.ts'
 
 const ReferralCode = Type.Optional(Type.String({ pattern: REFERRAL_CODE_PATTERN, description: 'Referral code typed at signup; otherwise the one from the capture cookie applies' }))

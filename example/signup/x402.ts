@@ -192,10 +192,13 @@ export function authorizationTypedData (authorization: Authorization) {
   }
 }
 
+/** Seconds an authorization must outlive now: one Base block, as the reference facilitator asks. */
+export const BLOCK_TIME_MARGIN_SECONDS = 6n
+
 /**
  * The example's offline verifier: checks scheme, network, asset, recipient, amount, time
- * window (`validAfter` ≤ now < `validBefore`, and not longer than `maxTimeoutSeconds` ahead)
- * and the EIP-712 signature. It settles nothing: single use is the caller's job (the
+ * window (the reference facilitator's: `validAfter` ≤ now and `validBefore` ≥ now + 6 s) and
+ * the EIP-712 signature. It settles nothing: single use is the caller's job (the
  * example records each authorization nonce once).
  */
 export function offlineX402Verifier (now: () => number = Date.now): X402Verifier {
@@ -209,10 +212,12 @@ export function offlineX402Verifier (now: () => number = Date.now): X402Verifier
     }
     if (getAddress(a.to) !== getAddress(terms.payTo)) return { valid: false, reason: 'payment is not to this gateway' }
     if (BigInt(a.value) < BigInt(terms.amount)) return { valid: false, reason: 'amount is below the price' }
+    // The reference facilitator's time rules for `exact` on EVM: still valid one block from
+    // now (validBefore ≥ now + 6 s), already valid now (validAfter ≤ now), and no upper bound
+    // on validBefore, so a payment it would settle is never refused here.
     const seconds = BigInt(Math.floor(now() / 1000))
     if (BigInt(a.validAfter) > seconds) return { valid: false, reason: 'authorization is not valid yet' }
-    if (BigInt(a.validBefore) <= seconds) return { valid: false, reason: 'authorization has expired' }
-    if (BigInt(a.validBefore) > seconds + BigInt(terms.maxTimeoutSeconds) + 60n) return { valid: false, reason: 'authorization is valid for too long' }
+    if (BigInt(a.validBefore) < seconds + BLOCK_TIME_MARGIN_SECONDS) return { valid: false, reason: 'authorization has expired' }
     let valid = false
     try {
       valid = await verifyTypedData({ address: a.from, ...authorizationTypedData(a), signature: payment.signature })

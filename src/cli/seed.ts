@@ -14,7 +14,6 @@ import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { openClickHouse } from '../clickhouse/client.ts'
 import { migrateClickHouse } from '../clickhouse/migrations.ts'
-import { DEFAULT_DATA_DIR } from '../config.ts'
 import {
   DEFAULT_DEMO_DAYS, DEFAULT_DEMO_SEED, SEEDED_TABLES, DEFAULT_DEMO_TENANTS, DEFAULT_TRACKING_START_FRACTION,
   demoDataChecksums, normalizeDemoDataOptions, seedDemoData, type DemoDataOptions
@@ -99,7 +98,7 @@ async function main (): Promise<void> {
     return
   }
   const url = process.env.CLICKHOUSE_URL || undefined
-  const dataDir = join(resolve(process.env.DATA_DIR || DEFAULT_DATA_DIR), 'chdb')
+  const dataDir = join(resolve(process.env.DATA_DIR || './.data'), 'chdb')
   const database = process.env.CLICKHOUSE_DATABASE || undefined
   // One INSERT … SELECT per table: at 100k tenants × 730 days a server may need minutes for one.
   const clickhouse = await openClickHouse({

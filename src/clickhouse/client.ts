@@ -17,8 +17,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createClient, type ClickHouseClient } from '@clickhouse/client'
 import type { Session as ChdbSession } from 'chdb'
-import { ERR_INVALID_OPTION } from '../errors.ts'
+import { ERR_INVALID_OPTION, importOptional } from '../errors.ts'
 
+/** Where `openClickHouse` connects: a server URL, or an embedded chDB directory, and the database. */
 export interface ClickHouseOptions {
   /** `http(s)://user:pass@host:8123`: a ClickHouse server. */
   url?: string
@@ -46,6 +47,7 @@ export interface StreamQueryParams {
   signal?: AbortSignal
 }
 
+/** An open ClickHouse: the client, which engine it is, its database, streaming reads, and close. */
 export interface ClickHouseHandle {
   client: ClickHouseClient
   engine: 'chdb' | 'server'
@@ -98,7 +100,7 @@ export async function openClickHouse (options: ClickHouseOptions = {}): Promise<
     }
   }
 
-  const [{ createChdbConnection }, { Session }] = await Promise.all([import('chdb/connection'), import('chdb')])
+  const [{ createChdbConnection }, { Session }] = await importOptional(() => Promise.all([import('chdb/connection'), import('chdb')]), 'chDB', 'chdb', 'url')
   // chDB allows one data directory per process, and the connection and the streaming
   // session must share it: without a dataDir, one temporary directory serves both.
   const temporary = options.dataDir === undefined

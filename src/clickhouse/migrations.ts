@@ -33,6 +33,7 @@ export interface MigrationResult {
   error?: string
 }
 
+/** What `migrateClickHouse` applied, and the error that stopped it, if any. */
 export interface MigrateOutcome {
   results: MigrationResult[]
   error?: Error

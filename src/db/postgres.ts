@@ -13,9 +13,10 @@ import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 
 import { join } from 'node:path'
 import { Kysely, PostgresDialect, PGliteDialect, sql } from 'kysely'
 import pg from 'pg'
-import { ERR_INVALID_OPTION } from '../errors.ts'
+import { ERR_INVALID_OPTION, importOptional } from '../errors.ts'
 import { DEFAULT_SCHEMA, sqlIdentifier } from '../store/migrations.ts'
 
+/** Where `openPostgres` connects: a server URL, or an embedded PGlite directory. */
 export interface PostgresOptions {
   /** `postgres://…`: use a real server through a `pg` pool. */
   url?: string
@@ -27,6 +28,7 @@ export interface PostgresOptions {
   poolSize?: number
 }
 
+/** An open Postgres: the Kysely instance, which engine it is, its schema, and how to close it. */
 export interface PostgresHandle<DB> {
   db: Kysely<DB>
   /** `'postgres'` for a server, `'pglite'` for the embedded engine. */
@@ -76,7 +78,7 @@ export async function openPostgres<DB> (options: PostgresOptions = {}): Promise<
     return { db, engine: 'postgres', schema, close: () => db.destroy() }
   }
 
-  const { PGlite } = await import('@electric-sql/pglite')
+  const { PGlite } = await importOptional(() => import('@electric-sql/pglite'), 'PGlite', '@electric-sql/pglite', 'url')
   const unlock = options.dataDir !== undefined ? lockDirectory(options.dataDir) : () => {}
   try {
     const pglite = new PGlite(options.dataDir ?? 'memory://')

@@ -20,6 +20,7 @@ import { ingestServiceEvents, MAX_SERVICE_EVENTS } from './service-events.ts'
 /** Room for `MAX_SERVICE_EVENTS` events of a few KiB each. */
 export const SERVICE_EVENTS_BODY_LIMIT = 8 * 1024 * 1024
 
+/** Options of the ingest operator routes: the outbox database, the relay, and operator auth. */
 export interface IngestRoutesOptions extends OperatorAuthOptions {
   /** Kysely over the database holding `attribution_outbox` (migrated). */
   db: HostKysely

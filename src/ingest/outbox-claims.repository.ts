@@ -142,6 +142,7 @@ export async function pruneDelivered<DB extends Database> (db: Kysely<DB>, older
   return Number(result.numDeletedRows)
 }
 
+/** An outbox event the relay gave up on after its last attempt, with the reason. */
 export interface ParkedEvent {
   event_id: string
   tenant_id: string
@@ -150,6 +151,7 @@ export interface ParkedEvent {
   parked_at: Date
 }
 
+/** The outbox as the relay sees it: pending and parked events, and the age of the oldest. */
 export interface OutboxStatus {
   /** Not yet delivered and not parked (includes rows in backoff or leased). */
   pending: number

@@ -34,6 +34,7 @@ import {
 } from './outbox-claims.repository.ts'
 
 export const DEFAULT_BATCH_SIZE = 2_000
+/** How many batches a relay inserts at once unless `concurrency` says otherwise. */
 export const DEFAULT_CONCURRENCY = 2
 export const DEFAULT_LEASE_MS = 120_000
 export const DEFAULT_POLL_INTERVAL_MS = 250
@@ -53,6 +54,7 @@ export interface RelayLogger {
   error: (obj: object, msg: string) => void
 }
 
+/** Options of `createRelay`: the outbox database, the ClickHouse client, and tuning. */
 export interface RelayOptions<DB extends Database = Database> {
   /** Kysely over the database holding `attribution_outbox` (a pool on a server). */
   db: Kysely<DB>
@@ -128,6 +130,7 @@ export interface RelayMetrics {
   last_batch_max_lag_ms: number | null
 }
 
+/** A running relay: start it, drain it, and read its figures. */
 export interface Relay {
   /** Starts the background loop (idempotent). */
   start: () => void

@@ -23,12 +23,14 @@ import { parseEventTime, ROW_LIMITS, scrubMetadata } from './acquisition-row.ts'
 export const MAX_SERVICE_EVENTS = 1_000
 const INSERT_CHUNK = 250
 
+/** One service event that was not enqueued, and why. */
 export interface ServiceEventRejection {
   /** Position of the event in the submitted array. */
   index: number
   reason: string
 }
 
+/** The outcome of an ingest: how many events were enqueued, and the rejected ones. */
 export interface ServiceEventsResult {
   /** Events written or already present (a re-sent event counts as accepted). */
   accepted: number

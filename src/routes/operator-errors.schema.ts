@@ -4,6 +4,7 @@
  */
 import { Type } from 'typebox'
 
+/** The problem+json body (RFC 9457) of every error answer, as a TypeBox schema. */
 export const ProblemSchema = Type.Object({
   type: Type.String(),
   title: Type.String(),

@@ -19,6 +19,7 @@ import {
 
 export const DEFAULT_LIST_LIMIT = 100
 
+/** Options of the referral-code operator routes: the database and operator auth. */
 export interface ReferralCodeRoutesOptions extends OperatorAuthOptions {
   /** The host's Kysely instance over a database that holds the package's (migrated) tables. */
   db: HostKysely

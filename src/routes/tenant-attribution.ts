@@ -12,6 +12,7 @@ import type { HostKysely, TenantAttributionRow } from '../store/database.ts'
 import { findTenantAttribution } from '../store/tenant-attribution.repository.ts'
 import { getTenantAttributionSchema } from './tenant-attribution.schema.ts'
 
+/** Options of the tenant-attribution operator route: the database and operator auth. */
 export interface TenantAttributionRoutesOptions extends OperatorAuthOptions {
   /** The host's Kysely instance over a database that holds the package's (migrated) tables. */
   db: HostKysely

@@ -18,11 +18,13 @@ export type SeedDemoMode = 'auto' | 'always' | 'never'
 
 export const DEFAULT_SEED_DEMO_MODE: SeedDemoMode = 'auto'
 
+/** Options of `seedDemoIfEmpty`: when to seed, and the demo data set's size. */
 export interface SeedDemoIfEmptyOptions extends Omit<DemoDataOptions, 'replace'> {
   /** When to seed (default `auto`: an empty embedded chDB only). */
   mode?: SeedDemoMode
 }
 
+/** What `seedDemoIfEmpty` did, and why. */
 export interface SeedDemoIfEmptyResult {
   seeded: boolean
   /** Why: `seeded`, `disabled` (mode never), `server` (mode auto on a server), `not_empty`. */

@@ -29,6 +29,7 @@ export const DEFAULT_MIGRATIONS_TABLE = 'attribution_migrations'
 const IDENT = /^[a-z_][a-z0-9_]{0,62}$/
 const FILE_NAME = /^\d{4}_[a-z0-9_]+\.sql$/
 
+/** Options of `migrateToLatest`: the schema, and where the migrations and their record are. */
 export interface MigrateOptions {
   /** Schema that holds the tables; created when missing. Default `attribution`. */
   schema?: string
@@ -54,6 +55,7 @@ export interface MigrationResult {
   status: 'applied' | 'skipped' | 'failed' | 'not_run'
 }
 
+/** What `migrateToLatest` applied, and the error that stopped it, if any. */
 export interface MigrateResult {
   results: MigrationResult[]
   /** Set when the run stopped; nothing after the failed file was attempted. */

@@ -22,6 +22,7 @@ import { redeemReferralCodeForTenant } from './referral-codes.repository.ts'
 import { insertTenantAttribution } from './tenant-attribution.repository.ts'
 import { utcIso } from './utc-timestamps.ts'
 
+/** What a signup handler passes to `recordSignup`: the new tenant, its user, and its attribution. */
 export interface RecordSignupInput {
   /** The new tenant's id (UUID). */
   tenantId: string
@@ -31,6 +32,7 @@ export interface RecordSignupInput {
   attribution: SignupAttribution
 }
 
+/** What `recordSignup` stored: the outbox event id and the referral code's outcome. */
 export interface RecordSignupResult {
   /** `false` when the tenant already had attribution (a replay): nothing was written. */
   recorded: boolean

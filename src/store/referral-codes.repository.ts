@@ -92,6 +92,7 @@ export async function findReferralCode<DB extends Database> (db: StoreExecutor<D
     .executeTakeFirst()
 }
 
+/** A page of `listReferralCodes`: its size, the cursor, and an optional active filter. */
 export interface ListReferralCodesOptions {
   /** Page size. */
   limit: number

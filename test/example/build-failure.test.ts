@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildGateway } from '../../example/app.ts'
-import { loadConfig } from '../../src/config.ts'
+import { loadConfig } from '../../example/config.ts'
 
 test('a build that fails after the migrations releases both engines, and the next build on the same directory works', async (t) => {
   const dataDir = await mkdtemp(join(tmpdir(), 'fw-gateway-fail-'))

@@ -2,7 +2,7 @@ import { test } from 'tap'
 import fc from 'fast-check'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { checkLogin, createChallenge, siweSite } from '../../example/signup/siwe.ts'
-import { decodePaymentHeader, offlineX402Verifier, type X402Terms } from '../../example/signup/x402.ts'
+import { authorizationTypedData, decodePaymentHeader, offlineX402Verifier, type X402Terms } from '../../example/signup/x402.ts'
 import { apiKeyMatcher } from '../../example/signup/api-key.ts'
 import { hashPassword, verifyPassword } from '../../example/signup/password.ts'
 
@@ -85,4 +85,25 @@ test('passwords hash with a fresh salt and verify only themselves', async (t) =>
   t.equal(await verifyPassword('correct horse battery', a), true)
   t.equal(await verifyPassword('correct horse batterz', a), false)
   t.equal(await verifyPassword('x', 'md5$abc'), false)
+})
+
+test('the offline x402 verifier keeps the reference facilitator\'s time rules: a payment it would settle is accepted', async (t) => {
+  const fixedNow = 1_800_000_000
+  const verify = offlineX402Verifier(() => fixedNow * 1000)
+  const payer = privateKeyToAccount(generatePrivateKey())
+  async function verdict (validAfter: number, validBefore: number) {
+    const authorization = {
+      from: payer.address, to: terms.payTo, value: terms.amount,
+      validAfter: String(validAfter), validBefore: String(validBefore), nonce: `0x${'ab'.repeat(32)}` as const
+    }
+    const signature = await payer.signTypedData(authorizationTypedData(authorization))
+    const header = Buffer.from(JSON.stringify({ x402Version: 1, scheme: 'exact', network: 'base', payload: { signature, authorization } })).toString('base64')
+    const decoded = decodePaymentHeader(header, 1)
+    if (!decoded.ok) throw new Error(decoded.reason)
+    return verify(decoded.payment, terms)
+  }
+  t.same(await verdict(fixedNow, fixedNow + 6), { valid: true }, 'valid from now, and still valid one block ahead')
+  t.same(await verdict(0, fixedNow + 30 * 24 * 3600), { valid: true }, 'a validBefore far past maxTimeoutSeconds is accepted, as the facilitator does')
+  t.match(await verdict(fixedNow - 60, fixedNow + 5), { valid: false, reason: /expired/ }, 'less than a block left is refused')
+  t.match(await verdict(fixedNow + 1, fixedNow + 120), { valid: false, reason: /not valid yet/ }, 'validAfter in the future is refused')
 })

@@ -11,7 +11,7 @@ import type { Test } from 'tap'
 import type { FastifyInstance } from 'fastify'
 import pg from 'pg'
 import { buildGateway } from '../../example/app.ts'
-import { loadConfig } from '../../src/config.ts'
+import { loadConfig } from '../../example/config.ts'
 
 export interface GatewayTarget {
   name: 'pglite' | 'postgres'

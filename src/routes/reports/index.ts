@@ -42,6 +42,7 @@ export const DEFAULT_MAX_RANGE_DAYS = 1096
 /** Span when `from` is omitted, in days. */
 export const DEFAULT_RANGE_DAYS = 30
 
+/** Options of the reports plugin: the ClickHouse handle, operator auth, and report limits. */
 export interface ReportsPluginOptions extends OperatorAuthOptions {
   /** The ClickHouse handle from `openClickHouse` (required). */
   clickhouse: ClickHouseHandle

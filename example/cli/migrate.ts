@@ -9,11 +9,8 @@
  */
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { migrateClickHouse, migrateToLatest, openClickHouse, openPostgres, type MigrateOutcome, type MigrateResult } from '@frameworks/attribution'
 import { clickHouseOptionsOf, loadConfig, type GatewayConfig } from '../config.ts'
-import { openPostgres } from '../db/postgres.ts'
-import { migrateToLatest, type MigrateResult } from '../store/migrations.ts'
-import { openClickHouse } from '../clickhouse/client.ts'
-import { migrateClickHouse, type MigrateOutcome } from '../clickhouse/migrations.ts'
 
 /** Runs the Postgres migrations for a configuration; opens and closes its own connection. */
 export async function migratePostgres (config: Readonly<GatewayConfig>): Promise<MigrateResult> {

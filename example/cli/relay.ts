@@ -13,12 +13,10 @@
  * Logs JSON lines without connection strings.
  */
 import { join } from 'node:path'
+import {
+  createRelay, DEFAULT_RELAY_CONCURRENCY, ERR_INVALID_OPTION, openClickHouse, openPostgres, type Database, type RelayLogger
+} from '@frameworks/attribution'
 import { clickHouseOptionsOf, loadConfig } from '../config.ts'
-import { openClickHouse } from '../clickhouse/client.ts'
-import { openPostgres } from '../db/postgres.ts'
-import { ERR_INVALID_OPTION } from '../errors.ts'
-import { createRelay, DEFAULT_CONCURRENCY, type RelayLogger } from '../ingest/relay.ts'
-import type { Database } from '../store/database.ts'
 
 const LEVELS = { debug: 20, info: 30, warn: 40, error: 50 } as const
 type Level = keyof typeof LEVELS
@@ -55,7 +53,7 @@ const postgres = await openPostgres<Database>({
   ...(config.databaseUrl !== undefined ? { url: config.databaseUrl } : { dataDir: join(config.dataDir, 'pglite') }),
   schema: config.pgSchema,
   // One connection per batch in flight (lock mode holds it during the insert), plus status reads.
-  poolSize: (concurrency ?? DEFAULT_CONCURRENCY) + 2
+  poolSize: (concurrency ?? DEFAULT_RELAY_CONCURRENCY) + 2
 })
 const clickhouse = await openClickHouse(clickHouseOptionsOf(config))
 const relay = createRelay({

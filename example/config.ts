@@ -1,5 +1,6 @@
 /**
- * Environment configuration of the example gateway and the CLIs (migrate, relay, seed).
+ * Environment configuration of the example gateway and its commands (`npm run migrate`,
+ * `npm run relay`).
  *
  * Read once, validated, frozen. Secrets that are not configured are generated once and kept
  * in `DATA_DIR`, so a development gateway keeps its cookies and operator token across
@@ -8,15 +9,20 @@
 import { randomBytes } from 'node:crypto'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { resolve, join } from 'node:path'
-import { ERR_INVALID_OPTION } from './errors.ts'
-import { parseSeedDemoMode, type SeedDemoMode } from './seed/index.ts'
-import { DEFAULT_SCHEMA, sqlIdentifier } from './store/migrations.ts'
-import { CLICKHOUSE_IDENTIFIER, type ClickHouseOptions } from './clickhouse/client.ts'
+import { ERR_INVALID_OPTION, parseSeedDemoMode, type ClickHouseOptions, type SeedDemoMode } from '@frameworks/attribution'
 
 export const DEFAULT_PORT = 3000
 export const DEFAULT_HOST = '127.0.0.1'
 export const DEFAULT_DATA_DIR = './.data'
-export const DEFAULT_PG_SCHEMA = DEFAULT_SCHEMA
+export const DEFAULT_PG_SCHEMA = 'attribution'
+
+// Schema and database names are put in SQL as identifiers: letters, digits and `_` only.
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/
+
+function identifier (name: string, value: string): string {
+  if (!IDENTIFIER.test(value)) throw new ERR_INVALID_OPTION(name, 'must be an identifier ([A-Za-z_][A-Za-z0-9_]*, at most 63 characters)')
+  return value
+}
 
 export interface GatewayConfig {
   port: number
@@ -72,9 +78,8 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Readonly<Gate
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ERR_INVALID_OPTION('PORT', 'must be an integer from 0 to 65535')
   const host = env.HOST || DEFAULT_HOST
   const dataDir = resolve(env.DATA_DIR || DEFAULT_DATA_DIR)
-  const pgSchema = sqlIdentifier('PG_SCHEMA', env.PG_SCHEMA || DEFAULT_PG_SCHEMA)
-  const clickhouseDatabase = env.CLICKHOUSE_DATABASE || undefined
-  if (clickhouseDatabase !== undefined && !CLICKHOUSE_IDENTIFIER.test(clickhouseDatabase)) throw new ERR_INVALID_OPTION('CLICKHOUSE_DATABASE', 'must be a ClickHouse identifier ([A-Za-z_][A-Za-z0-9_]*)')
+  const pgSchema = identifier('PG_SCHEMA', env.PG_SCHEMA || DEFAULT_PG_SCHEMA)
+  const clickhouseDatabase = env.CLICKHOUSE_DATABASE ? identifier('CLICKHOUSE_DATABASE', env.CLICKHOUSE_DATABASE) : undefined
 
   let cookieSecrets = list(env.COOKIE_SECRETS)
   const cookieSecretsGenerated = cookieSecrets.length === 0
