@@ -73,7 +73,8 @@ export {
   /** The stored attribution of a tenant, or undefined. */
   findTenantAttribution
 } from './store/index.ts'
-export type { RecordSignupInput, RecordSignupResult, MigrateOptions, MigrateResult } from './store/index.ts'
+export type { RecordSignupInput, RecordSignupResult, MigrateOptions } from './store/index.ts'
+export type { MigrateResult, MigrationResult } from './migration-result.ts'
 export {
   /** Creates a referral code; undefined when the code exists already (in any case). */
   createReferralCode,
@@ -110,7 +111,6 @@ export {
   /** Waits until a running usage refresh has finished (after a first migration, or a chDB start). */
   waitForUsageRefresh
 } from './clickhouse/migrations.ts'
-export type { MigrateOutcome } from './clickhouse/migrations.ts'
 
 // ── Ingest: the outbox relay into ClickHouse and service events ─────────────────
 export {

@@ -9,7 +9,7 @@
  */
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { migrateClickHouse, migrateToLatest, openClickHouse, openPostgres, type MigrateOutcome, type MigrateResult } from '@frameworks/attribution'
+import { migrateClickHouse, migrateToLatest, openClickHouse, openPostgres, type MigrateResult } from '@frameworks/attribution'
 import { clickHouseOptionsOf, loadConfig, type GatewayConfig } from '../config.ts'
 
 /** Runs the Postgres migrations for a configuration; opens and closes its own connection. */
@@ -30,7 +30,7 @@ export async function migratePostgres (config: Readonly<GatewayConfig>): Promise
  * Runs the ClickHouse migrations in `CLICKHOUSE_DATABASE` (CLICKHOUSE_URL, else chDB in
  * DATA_DIR); opens and closes its own client.
  */
-export async function migrateClickHouseStep (config: Readonly<GatewayConfig>): Promise<MigrateOutcome> {
+export async function migrateClickHouseStep (config: Readonly<GatewayConfig>): Promise<MigrateResult> {
   const clickhouse = await openClickHouse(clickHouseOptionsOf(config))
   try {
     return await migrateClickHouse(clickhouse.client)

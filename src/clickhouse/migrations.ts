@@ -22,22 +22,13 @@ import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { ClickHouseClient } from '@clickhouse/client'
 import { generatedViews } from './views.ts'
+import type { MigrationResult, MigrateResult } from '../migration-result.ts'
 
 export const CLICKHOUSE_MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'sql', 'clickhouse')
 /** Where the runner records what it applied (in the configured database). */
 export const CLICKHOUSE_LEDGER = 'attribution_migrations'
 
-export interface MigrationResult {
-  name: string
-  status: 'applied' | 'skipped' | 'error'
-  error?: string
-}
-
-/** What `migrateClickHouse` applied, and the error that stopped it, if any. */
-export interface MigrateOutcome {
-  results: MigrationResult[]
-  error?: Error
-}
+export type { MigrationResult, MigrateResult }
 
 /** Splits a SQL file into statements: `;` at the end of a line ends one; `--` comments dropped. */
 export function splitStatements (sqlText: string): string[] {
@@ -78,7 +69,7 @@ async function currentDatabaseEngine (client: ClickHouseClient): Promise<string>
 const checksumOf = (text: string): string => createHash('sha256').update(text).digest('hex')
 
 /** Applies pending migrations from `dir` (default: the package's `sql/clickhouse`), then the generated views. */
-export async function migrateClickHouse (client: ClickHouseClient, dir = CLICKHOUSE_MIGRATIONS_DIR): Promise<MigrateOutcome> {
+export async function migrateClickHouse (client: ClickHouseClient, dir = CLICKHOUSE_MIGRATIONS_DIR): Promise<MigrateResult> {
   const results: MigrationResult[] = []
   try {
     const engine = await currentDatabaseEngine(client)
@@ -94,7 +85,7 @@ export async function migrateClickHouse (client: ClickHouseClient, dir = CLICKHO
         results.push({ name, status: 'applied' })
         return undefined
       } catch (err) {
-        results.push({ name, status: 'error', error: (err as Error).message })
+        results.push({ name, status: 'failed' })
         return err as Error
       }
     }
@@ -106,7 +97,7 @@ export async function migrateClickHouse (client: ClickHouseClient, dir = CLICKHO
       const known = applied.get(name)
       if (known !== undefined) {
         if (known !== checksum) {
-          results.push({ name, status: 'error', error: 'file changed after it was applied' })
+          results.push({ name, status: 'failed' })
           return { results, error: new Error(`ClickHouse migration ${name} changed after it was applied`) }
         }
         results.push({ name, status: 'skipped' })

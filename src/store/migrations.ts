@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url'
 import { sql } from 'kysely'
 import { ERR_INVALID_OPTION } from '../errors.ts'
 import type { HostKysely } from './database.ts'
+import type { MigrationResult, MigrateResult } from '../migration-result.ts'
 
 /** The package's own Postgres migrations. */
 export const DEFAULT_MIGRATIONS_DIRECTORY = fileURLToPath(new URL('../../sql/postgres/', import.meta.url))
@@ -49,18 +50,7 @@ export interface MigrationFile {
   sql: string
 }
 
-export interface MigrationResult {
-  name: string
-  /** `applied` now, `skipped` (applied before), `failed`, or `not_run` after a failure. */
-  status: 'applied' | 'skipped' | 'failed' | 'not_run'
-}
-
-/** What `migrateToLatest` applied, and the error that stopped it, if any. */
-export interface MigrateResult {
-  results: MigrationResult[]
-  /** Set when the run stopped; nothing after the failed file was attempted. */
-  error?: Error
-}
+export type { MigrationResult, MigrateResult }
 
 /**
  * Checks a schema or table name the package puts into SQL (`sql.id`, `search_path`): a

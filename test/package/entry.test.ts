@@ -18,7 +18,7 @@ const VALUES = [
 const TYPES = [
   'AttributionCaptureOptions', 'AttributionSnapshot', 'AuthorizeVerdict', 'ChannelGroup', 'ClickHouseHandle',
   'ClickHouseOptions', 'ClientKind', 'Database', 'HostKysely', 'IngestRoutesOptions', 'ListReferralCodesOptions',
-  'MigrateOptions', 'MigrateOutcome', 'MigrateResult', 'NewReferralCode', 'OperatorAuthOptions', 'OutboxStatus',
+  'MigrateOptions', 'MigrateResult', 'MigrationResult', 'NewReferralCode', 'OperatorAuthOptions', 'OutboxStatus',
   'ParkedEvent', 'PostgresHandle', 'PostgresOptions', 'Problem', 'RecordSignupInput', 'RecordSignupResult',
   'ReferralCode', 'ReferralCodeRoutesOptions', 'ReferralStatus', 'Relay', 'RelayLogger', 'RelayMetrics', 'RelayOptions',
   'ReportsPluginOptions', 'SeedDemoIfEmptyOptions', 'SeedDemoIfEmptyResult', 'SeedDemoMode', 'ServiceEventRejection',
