@@ -24,8 +24,9 @@ export interface ShareOptions {
   problem: string
   /** The security scheme of operator operations; those that declare it answer 401 and 403. */
   securityScheme: string
-  /** Descriptions of the shared 401 and 403 answers. */
+  /** Description of the shared 401 answer (no credentials). */
   unauthorized: string
+  /** Description of the shared 403 answer (credentials not accepted). */
   forbidden: string
 }
 
