@@ -75,7 +75,9 @@ t.test('a generated client calls every report on a live server', async (t) => {
   t.equal(exported.response.headers.get('content-type'), 'text/csv; charset=utf-8')
   t.equal(parseCsv(String(exported.data)).length, 6)
 
-  const refused = await createClient<paths, 'application/json'>({ baseUrl: `http://127.0.0.1:${port}` }).GET('/reports/network-usage', {})
+  // Errors are application/problem+json: a client that takes JSON media types reads them typed.
+  const refused = await createClient<paths, `application/${string}json`>({ baseUrl: `http://127.0.0.1:${port}` }).GET('/reports/network-usage', {})
   t.equal(refused.response.status, 401)
+  t.match(refused.response.headers.get('content-type'), /^application\/problem\+json/)
   t.equal(refused.error?.code, 'FW_ATTR_UNAUTHORIZED')
 })
