@@ -47,7 +47,8 @@ export interface EraseOutcome {
 /** Which of the tenants have rows in `table`. */
 async function presentTenants (client: ClickHouseClient, table: string, tenantIds: readonly string[]): Promise<string[]> {
   const res = await client.query({
-    query: `SELECT DISTINCT toString(tenant_id) AS tenant_id FROM ${table} WHERE tenant_id IN {ids:Array(UUID)}`,
+    // No alias named `tenant_id`: ClickHouse would read the alias in WHERE, not the column.
+    query: `SELECT DISTINCT tenant_id FROM ${table} WHERE tenant_id IN {ids:Array(UUID)}`,
     query_params: { ids: tenantIds },
     format: 'JSONEachRow'
   })
