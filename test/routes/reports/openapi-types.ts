@@ -160,7 +160,11 @@ export interface paths {
         get: operations["getTenantAttribution"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Erase a tenant's signup attribution everywhere the package keeps it
+         * @description Deletes the stored row and the tenant's outbox events and records the erasure (time, operator credential) in the audit table; the relay then deletes the tenant's acquisition rows in ClickHouse. The tenant's usage stays in the reports, as unattributed. Calling it again is harmless.
+         */
+        delete: operations["eraseTenantAttribution"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1748,6 +1752,91 @@ export interface operations {
                 };
             };
             /** @description No attribution for this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        code: string;
+                        param?: string;
+                    };
+                };
+            };
+        };
+    };
+    eraseTenantAttribution: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Tenant id */
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Erased (now, or by an earlier call) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        code: string;
+                        param?: string;
+                    };
+                };
+            };
+            /** @description Missing operator credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        code: string;
+                        param?: string;
+                    };
+                };
+            };
+            /** @description Credentials not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        code: string;
+                        param?: string;
+                    };
+                };
+            };
+            /** @description No attribution, no pending event and no earlier erasure for this tenant */
             404: {
                 headers: {
                     [name: string]: unknown;
