@@ -343,11 +343,6 @@ export function createRelay<DB extends Database> (options: RelayOptions<DB>): Re
   }
 
   /**
-   * Maps, inserts and records the outcome of claimed rows through `exec` (the root `db`, or
-   * the transaction holding the rows in `lock` mode). Returns the delivered rows; the caller
-   * counts them once the acknowledgement is durable.
-   */
-  /**
    * The claims whose tenant was not erased at or after its signup time; the others are
    * deleted from the outbox, never written.
    */
@@ -377,6 +372,12 @@ export function createRelay<DB extends Database> (options: RelayOptions<DB>): Re
     log.info({ tenants: tenants.length }, 'relay wrote events of tenants erased during the insert; their erasure runs again')
   }
 
+  /**
+   * Drops the claims of erased tenants, then maps, inserts and records the outcome of the
+   * rest through `exec` (the root `db`, or the transaction holding the rows in `lock` mode),
+   * and looks for erasures again after the insert. Returns the delivered rows; the caller
+   * counts them once the acknowledgement is durable.
+   */
   async function deliverClaims (exec: Kysely<DB>, all: ClaimedEvent[], outcome: BatchOutcome): Promise<Mapped[]> {
     const claims = await withoutErased(exec, all, outcome)
     const mapped: Mapped[] = []
@@ -406,11 +407,11 @@ export function createRelay<DB extends Database> (options: RelayOptions<DB>): Re
       const error = errorText(transient)
       outcome.transientError = error
       const done = new Set([...ok, ...bad.map((b) => b.item)].map((m) => m.claim.id))
-      const rest = mapped.filter((m) => !done.has(m.claim.id)).map((m) => m.claim.id)
+      const rest = mapped.filter((m) => !done.has(m.claim.id)).map((m) => m.claim)
       const delay = backoffDelay(metrics.consecutive_failures + 1, o.backoffBaseMs, o.backoffMaxMs, random)
-      await releaseClaims(exec, rest, error, delay)
+      await releaseClaims(exec, rest.map((c) => c.id), error, delay)
       // The outcome of that insert is unknown: it may still land.
-      await rearmErased(exec, mapped.filter((m) => !done.has(m.claim.id)).map((m) => m.claim))
+      await rearmErased(exec, rest)
     }
     return ok
   }
