@@ -1,6 +1,5 @@
 import t, { test } from 'tap'
 import { randomUUID } from 'node:crypto'
-import { createServer } from 'node:net'
 import type { ClickHouseClient } from '@clickhouse/client'
 import Fastify from 'fastify'
 import type { Kysely } from 'kysely'
@@ -14,6 +13,7 @@ import { tokenFingerprint } from '../../src/routes/operator-auth.ts'
 import { tenantAttributionRoutes } from '../../src/routes/tenant-attribution.ts'
 import type { Database } from '../../src/store/database.ts'
 import { recordSignup } from '../../src/store/record-signup.ts'
+import { closedPort } from '../helpers/closed-port.ts'
 import { postgresTargets } from '../helpers/postgres.ts'
 import { attribution, openStore } from '../helpers/store.ts'
 import { T2, T3 } from './reports/fixture.ts'
@@ -60,15 +60,6 @@ async function signup (db: Kysely<Database>, tenantId: string = randomUUID()): P
 /** Makes every pending erasure job due now (the second pass waits `erasureSettleMs`). */
 async function settle (db: Kysely<Database>): Promise<void> {
   await db.updateTable('attribution_erasure_jobs').set({ available_at: new Date(0) }).where('completed_at', 'is', null).execute()
-}
-
-/** A localhost port nothing listens on. */
-async function closedPort (): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
 }
 
 /**
