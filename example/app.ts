@@ -118,7 +118,7 @@ async function assembleGateway (app: FastifyInstance, config: Readonly<GatewayCo
     // Every operator plugin checks the operator tokens itself and refuses to register without.
     const auth = { operatorTokens: config.operatorTokens }
     await scope.register(referralCodeRoutes, { db: postgres.db, ...auth })
-    await scope.register(tenantAttributionRoutes, { db: postgres.db, ...auth })
+    await scope.register(tenantAttributionRoutes, { db: postgres.db, relay, ...auth })
     await scope.register(ingestRoutes, { db: postgres.db, relay, ...auth })
     // Partner names of referral codes come from Postgres, once per report.
     await scope.register(reportsPlugin, {

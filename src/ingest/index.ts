@@ -1,10 +1,13 @@
 /**
- * The ingest side: the outbox → ClickHouse relay, service-event ingest and their operator
- * routes. See `relay.ts` for the exactly-once argument.
+ * The ingest side: the outbox → ClickHouse relay (which also runs erasure jobs), service-event
+ * ingest and their operator routes. See `relay.ts` for the exactly-once argument and why an
+ * erased tenant's event cannot come back.
  */
 export { createRelay, backoffDelay, normalizeRelayOptions, type Relay, type RelayOptions, type RelayMetrics, type RelayLogger, type BatchOutcome } from './relay.ts'
 export { ingestServiceEvents, parseServiceEvent, MAX_SERVICE_EVENTS, type ServiceEventsResult, type ServiceEventRejection } from './service-events.ts'
 export { ingestRoutes, type IngestRoutesOptions } from './ingest-routes.ts'
 export { outboxStatus, requeueParked, pruneDelivered, type OutboxStatus, type ParkedEvent } from './outbox-claims.repository.ts'
 export { toAcquisitionRow, scrubMetadata, type AcquisitionRow } from './acquisition-row.ts'
+export { eraseAcquisitionRows, type EraseOutcome } from './acquisition-eraser.ts'
+export { pendingErasureJobs } from './erasure-jobs.repository.ts'
 export { insertAcquisitionRows, dedupToken, isTransientInsertError, DEFAULT_ACQUISITION_TABLE } from './acquisition-writer.ts'

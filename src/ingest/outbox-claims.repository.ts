@@ -19,6 +19,7 @@ import { storeDb, type Database } from '../store/database.ts'
 export interface ClaimedEvent {
   id: string
   event_id: string
+  tenant_id: string
   /** The stored `TenantCreatedEvent` (parsed JSONB). */
   payload: unknown
   created_at: Date
@@ -30,7 +31,7 @@ const ms = (value: number) => sql<Date>`now() + ${Math.max(0, Math.round(value))
 /** `id = ANY($1)`: one array parameter instead of one parameter per id (cheaper to bind and plan). */
 const idIn = (ids: readonly string[]) => sql<boolean>`id = ANY(${[...ids]}::bigint[])`
 
-const CLAIMED_COLUMNS = ['id', 'event_id', 'payload', 'created_at', 'attempts'] as const
+const CLAIMED_COLUMNS = ['id', 'event_id', 'tenant_id', 'payload', 'created_at', 'attempts'] as const
 
 /**
  * Up to `limit` due rows (not delivered, not parked, `available_at` passed) in claim order,
@@ -47,8 +48,8 @@ const dueRows = (s: Kysely<Database>, limit: number) => s
   .forUpdate()
   .skipLocked()
 
-const toClaimed = (r: Pick<ClaimedEvent, 'event_id' | 'payload' | 'attempts'> & { id: string | number | bigint, created_at: Date | string }): ClaimedEvent =>
-  ({ id: String(r.id), event_id: r.event_id, payload: r.payload, created_at: new Date(r.created_at), attempts: r.attempts })
+const toClaimed = (r: Pick<ClaimedEvent, 'event_id' | 'tenant_id' | 'payload' | 'attempts'> & { id: string | number | bigint, created_at: Date | string }): ClaimedEvent =>
+  ({ id: String(r.id), event_id: r.event_id, tenant_id: r.tenant_id.toLowerCase(), payload: r.payload, created_at: new Date(r.created_at), attempts: r.attempts })
 
 /** Claims up to `limit` due rows for `leaseMs`; ordered by id. */
 export async function claimOutboxBatch<DB extends Database> (db: Kysely<DB>, limit: number, leaseMs: number): Promise<ClaimedEvent[]> {
@@ -80,6 +81,15 @@ export async function markDelivered<DB extends Database> (db: Kysely<DB>, ids: r
     .where(idIn(ids))
     .where('delivered_at', 'is', null)
     .execute()
+}
+
+/**
+ * Deletes claimed rows that must never be written (events of an erased tenant): they hold
+ * attribution values, so they are removed rather than marked.
+ */
+export async function deleteClaims<DB extends Database> (db: Kysely<DB>, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return
+  await storeDb(db).deleteFrom('attribution_outbox').where(idIn(ids)).execute()
 }
 
 /** Gives rows back after a failure that is not theirs: due again after `delayMs`, attempts unchanged. */

@@ -21,16 +21,35 @@
  * ClickHouse refuses; each of those gets its own backoff and is parked with its error after
  * `maxAttempts`, while the rest of the batch is delivered. A payload that cannot become a row
  * at all is parked at once.
+ *
+ * Erasure (`DELETE /tenants/:tenantId/attribution`, src/store/erasure.repository.ts) removes
+ * a tenant's outbox events and arms a job in the same transaction; the relay runs the job
+ * (src/ingest/acquisition-eraser.ts), and none of the above changes for other tenants. Why
+ * an erased tenant's event cannot come back, whatever the relay was doing:
+ * - before an insert, events of a tenant erased at or after their signup time are deleted
+ *   from the outbox instead of written (a replayed service event, a signup replay);
+ * - an insert in flight when the erasure commits: in `lock` mode the erasure waits for the
+ *   batch to commit, so its job runs after the insert; in `lease` mode the relay looks for
+ *   erasures again once ClickHouse has accepted the batch and arms the job anew for any it
+ *   finds, so the job runs after the insert; an erasure that commits after that look arms
+ *   its job after the insert anyway;
+ * - an insert that outlives its relay (a crash, an unknown outcome) lands within the lease,
+ *   as the exclusivity of a claim already assumes: each job runs a second pass
+ *   `erasureSettleMs` (default: the lease) after its first and completes only then.
+ * An erasure never marks an event delivered, so the delivered counts above stay exact.
  */
 import type { ClickHouseClient } from '@clickhouse/client'
 import type { Kysely } from 'kysely'
 import type { TenantCreatedEvent } from '../contracts.ts'
 import { ERR_INVALID_OPTION } from '../errors.ts'
 import type { Database } from '../store/database.ts'
+import { armErasureJobs, latestErasures } from '../store/erasure.repository.ts'
+import { eraseAcquisitionRows } from './acquisition-eraser.ts'
 import { toAcquisitionRow, type AcquisitionRow } from './acquisition-row.ts'
 import { DEFAULT_ACQUISITION_TABLE, checkAcquisitionTable, insertAcquisitionRows, isTransientInsertError } from './acquisition-writer.ts'
+import { claimErasureJobs, recordErasureFailure, recordErasurePass, type ClaimedErasure } from './erasure-jobs.repository.ts'
 import {
-  claimOutboxBatch, lockDueBatch, markDelivered, outboxStatus, pruneDelivered, recordEventFailure, releaseClaims, type ClaimedEvent
+  claimOutboxBatch, deleteClaims, lockDueBatch, markDelivered, outboxStatus, pruneDelivered, recordEventFailure, releaseClaims, type ClaimedEvent
 } from './outbox-claims.repository.ts'
 
 export const DEFAULT_BATCH_SIZE = 2_000
@@ -43,6 +62,8 @@ export const DEFAULT_BACKOFF_BASE_MS = 1_000
 export const DEFAULT_BACKOFF_MAX_MS = 5 * 60_000
 export const DEFAULT_RETAIN_DELIVERED_MS = 7 * 24 * 3600_000
 export const DEFAULT_LOG_INTERVAL_MS = 60_000
+/** Erasure jobs per claim: each is one tenant, and a pass deletes them all at once. */
+export const ERASURE_BATCH_SIZE = 100
 const PRUNE_INTERVAL_MS = 3600_000
 const MAX_ERROR_LENGTH = 1_000
 
@@ -94,6 +115,12 @@ export interface RelayOptions<DB extends Database = Database> {
   retainDeliveredMs?: number
   /** How often a progress line (delivered, lag, backlog) is logged while there is anything to say; default 60 s. */
   logIntervalMs?: number
+  /**
+   * Wait between an erasure job's first ClickHouse pass and its second, which removes what an
+   * insert in flight during the erasure added; default `leaseMs` (an insert lands within its
+   * lease).
+   */
+  erasureSettleMs?: number
   logger?: RelayLogger
   /** Jitter source in [0, 1); default `Math.random`. */
   random?: () => number
@@ -111,6 +138,10 @@ export interface BatchOutcome {
   /** Events that failed on their own this cycle (including `parked`). */
   failed: number
   parked: number
+  /** Claimed events of erased tenants, deleted instead of written. */
+  dropped: number
+  /** Erasure job passes run against ClickHouse. */
+  erasures: number
   /** Set when the cycle stopped on a failure that is not the events' (ClickHouse or Postgres unreachable…). */
   transientError?: string
 }
@@ -157,6 +188,7 @@ interface NormalizedOptions {
   backoffMaxMs: number
   retainDeliveredMs: number
   logIntervalMs: number
+  erasureSettleMs: number
 }
 
 const noop = (): void => {}
@@ -170,19 +202,21 @@ function positiveInt (name: string, value: number | undefined, fallback: number,
 
 /** Validates relay options once (exported for the CLI and tests). */
 export function normalizeRelayOptions (options: Omit<RelayOptions, 'db' | 'clickhouse'>): Readonly<NormalizedOptions> {
+  const leaseMs = positiveInt('leaseMs', options.leaseMs, DEFAULT_LEASE_MS)
   const normalized: NormalizedOptions = {
     // Checked here too: at insert time a bad name would only look like an outage, retried forever.
     table: checkAcquisitionTable(options.table ?? DEFAULT_ACQUISITION_TABLE),
     batchSize: positiveInt('batchSize', options.batchSize, DEFAULT_BATCH_SIZE),
     concurrency: positiveInt('concurrency', options.concurrency, DEFAULT_CONCURRENCY),
     claimMode: options.claimMode ?? 'lease',
-    leaseMs: positiveInt('leaseMs', options.leaseMs, DEFAULT_LEASE_MS),
+    leaseMs,
     pollIntervalMs: positiveInt('pollIntervalMs', options.pollIntervalMs, DEFAULT_POLL_INTERVAL_MS),
     maxAttempts: positiveInt('maxAttempts', options.maxAttempts, DEFAULT_MAX_ATTEMPTS),
     backoffBaseMs: positiveInt('backoffBaseMs', options.backoffBaseMs, DEFAULT_BACKOFF_BASE_MS),
     backoffMaxMs: positiveInt('backoffMaxMs', options.backoffMaxMs, DEFAULT_BACKOFF_MAX_MS),
     retainDeliveredMs: positiveInt('retainDeliveredMs', options.retainDeliveredMs, DEFAULT_RETAIN_DELIVERED_MS, 0),
-    logIntervalMs: positiveInt('logIntervalMs', options.logIntervalMs, DEFAULT_LOG_INTERVAL_MS)
+    logIntervalMs: positiveInt('logIntervalMs', options.logIntervalMs, DEFAULT_LOG_INTERVAL_MS),
+    erasureSettleMs: positiveInt('erasureSettleMs', options.erasureSettleMs, leaseMs)
   }
   if (normalized.batchSize > 100_000) throw new ERR_INVALID_OPTION('batchSize', 'must be at most 100000')
   if (normalized.concurrency > 16) throw new ERR_INVALID_OPTION('concurrency', 'must be at most 16')
@@ -207,6 +241,17 @@ const errorText = (err: unknown): string => {
 }
 
 interface Mapped { claim: ClaimedEvent, row: AcquisitionRow }
+
+/**
+ * Whether the claim's tenant was erased at or after the event's signup time. An event whose
+ * time cannot be read counts as erased: it cannot be shown to be newer.
+ */
+function erasedSinceSignup (erasures: ReadonlyMap<string, Date>, claim: ClaimedEvent): boolean {
+  const erasedAt = erasures.get(claim.tenant_id)
+  if (erasedAt === undefined) return false
+  const signedUpAt = Date.parse(String((claim.payload as { timestamp?: unknown } | null)?.timestamp))
+  return !(signedUpAt > erasedAt.getTime())
+}
 
 /** Creates a relay; call `start()` for the background loop or `runOnce()` to drive it. */
 export function createRelay<DB extends Database> (options: RelayOptions<DB>): Relay {
@@ -301,11 +346,43 @@ export function createRelay<DB extends Database> (options: RelayOptions<DB>): Re
   }
 
   /**
-   * Maps, inserts and records the outcome of claimed rows through `exec` (the root `db`, or
-   * the transaction holding the rows in `lock` mode). Returns the delivered rows; the caller
+   * The claims whose tenant was not erased at or after its signup time; the others are
+   * deleted from the outbox, never written.
+   */
+  async function withoutErased (exec: Kysely<DB>, claims: ClaimedEvent[], outcome: BatchOutcome): Promise<ClaimedEvent[]> {
+    const erasures = await latestErasures(exec, claims.map((c) => c.tenant_id))
+    if (erasures.size === 0) return claims
+    const dropped = claims.filter((c) => erasedSinceSignup(erasures, c))
+    if (dropped.length === 0) return claims
+    await deleteClaims(exec, dropped.map((c) => c.id))
+    outcome.dropped += dropped.length
+    log.info({ dropped: dropped.length }, 'relay dropped events of erased tenants')
+    const gone = new Set(dropped)
+    return claims.filter((c) => !gone.has(c))
+  }
+
+  /**
+   * After an insert was accepted (or may have been): arms the erasure job again for any of
+   * its tenants erased meanwhile, so the ClickHouse deletion runs after these rows landed.
+   */
+  async function rearmErased (exec: Kysely<DB>, claims: ClaimedEvent[]): Promise<void> {
+    if (claims.length === 0) return
+    const erasures = await latestErasures(exec, claims.map((c) => c.tenant_id))
+    if (erasures.size === 0) return
+    const tenants = claims.filter((c) => erasedSinceSignup(erasures, c)).map((c) => c.tenant_id)
+    if (tenants.length === 0) return
+    await armErasureJobs(exec, tenants)
+    log.info({ tenants: tenants.length }, 'relay wrote events of tenants erased during the insert; their erasure runs again')
+  }
+
+  /**
+   * Drops the claims of erased tenants, then maps, inserts and records the outcome of the
+   * rest through `exec` (the root `db`, or the transaction holding the rows in `lock` mode),
+   * and looks for erasures again after the insert. Returns the delivered rows; the caller
    * counts them once the acknowledgement is durable.
    */
-  async function deliverClaims (exec: Kysely<DB>, claims: ClaimedEvent[], outcome: BatchOutcome): Promise<Mapped[]> {
+  async function deliverClaims (exec: Kysely<DB>, all: ClaimedEvent[], outcome: BatchOutcome): Promise<Mapped[]> {
+    const claims = await withoutErased(exec, all, outcome)
     const mapped: Mapped[] = []
     for (const claim of claims) {
       try {
@@ -325,6 +402,7 @@ export function createRelay<DB extends Database> (options: RelayOptions<DB>): Re
     }
     if (ok.length > 0) {
       await options.afterInsert?.(ok.map((m) => m.claim.event_id))
+      await rearmErased(exec, ok.map((m) => m.claim))
       await markDelivered(exec, ok.map((m) => m.claim.id))
     }
     for (const { item, error } of bad) await failEvent(exec, item.claim, error, outcome)
@@ -332,15 +410,51 @@ export function createRelay<DB extends Database> (options: RelayOptions<DB>): Re
       const error = errorText(transient)
       outcome.transientError = error
       const done = new Set([...ok, ...bad.map((b) => b.item)].map((m) => m.claim.id))
-      const rest = mapped.filter((m) => !done.has(m.claim.id)).map((m) => m.claim.id)
+      const rest = mapped.filter((m) => !done.has(m.claim.id)).map((m) => m.claim)
       const delay = backoffDelay(metrics.consecutive_failures + 1, o.backoffBaseMs, o.backoffMaxMs, random)
-      await releaseClaims(exec, rest, error, delay)
+      await releaseClaims(exec, rest.map((c) => c.id), error, delay)
+      // The outcome of that insert is unknown: it may still land.
+      await rearmErased(exec, rest)
     }
     return ok
   }
 
+  /**
+   * One batch of due erasure jobs: delete the tenants' acquisition rows in ClickHouse and
+   * record the pass. A failure delays the jobs (never gives them up); an unreachable
+   * ClickHouse or Postgres also backs the relay off.
+   */
+  async function runErasures (outcome: BatchOutcome): Promise<void> {
+    let jobs: ClaimedErasure[]
+    try {
+      jobs = await claimErasureJobs(db, ERASURE_BATCH_SIZE, o.leaseMs)
+    } catch (err) {
+      outcome.transientError ??= errorText(err)
+      return
+    }
+    if (jobs.length === 0) return
+    outcome.erasures += jobs.length
+    try {
+      await eraseAcquisitionRows(clickhouse, jobs.map((j) => j.tenant_id), { table: o.table })
+    } catch (err) {
+      const error = errorText(err)
+      if (isTransientInsertError(err)) outcome.transientError ??= error
+      else log.error({ error, jobs: jobs.length }, 'relay could not erase acquisition rows; will retry')
+      const attempts = Math.max(...jobs.map((j) => j.attempts)) + 1
+      // If this write fails too, the claim's lease runs out and the jobs are due again.
+      await recordErasureFailure(db, jobs, error, backoffDelay(attempts, o.backoffBaseMs, o.backoffMaxMs, random)).catch(() => {})
+      return
+    }
+    try {
+      const completed = await recordErasurePass(db, jobs, o.erasureSettleMs)
+      if (completed > 0) log.info({ completed }, 'relay completed erasures')
+    } catch (err) {
+      outcome.transientError ??= errorText(err)
+    }
+  }
+
   async function runOnce (): Promise<BatchOutcome> {
-    const outcome: BatchOutcome = { claimed: 0, delivered: 0, failed: 0, parked: 0 }
+    const outcome: BatchOutcome = { claimed: 0, delivered: 0, failed: 0, parked: 0, dropped: 0, erasures: 0 }
     try {
       let ok: Mapped[]
       if (o.claimMode === 'lock') {
@@ -364,12 +478,13 @@ export function createRelay<DB extends Database> (options: RelayOptions<DB>): Re
       outcome.transientError = errorText(err)
     }
     if (outcome.claimed > 0) metrics.batches_total++
+    await runErasures(outcome)
     return outcome
   }
 
   /** `concurrency` workers run cycles until one finds nothing due or hits a transient failure. */
   async function runUntilIdle (): Promise<BatchOutcome> {
-    const total: BatchOutcome = { claimed: 0, delivered: 0, failed: 0, parked: 0 }
+    const total: BatchOutcome = { claimed: 0, delivered: 0, failed: 0, parked: 0, dropped: 0, erasures: 0 }
     let done = false
     async function untilIdle (): Promise<void> {
       while (!done) {
@@ -378,8 +493,10 @@ export function createRelay<DB extends Database> (options: RelayOptions<DB>): Re
         total.delivered += outcome.delivered
         total.failed += outcome.failed
         total.parked += outcome.parked
+        total.dropped += outcome.dropped
+        total.erasures += outcome.erasures
         if (outcome.transientError !== undefined) { total.transientError = outcome.transientError; done = true }
-        if (outcome.claimed === 0) done = true
+        if (outcome.claimed === 0 && outcome.erasures === 0) done = true
       }
     }
     await Promise.all(Array.from({ length: o.concurrency }, untilIdle))

@@ -1,6 +1,7 @@
 /**
- * TypeBox schema of `GET /tenants/:tenantId/attribution`: the stored row with the contract's
- * field names, derived columns beside them, and `metadata` as an object.
+ * TypeBox schemas of `GET /tenants/:tenantId/attribution` (the stored row with the contract's
+ * field names, derived columns beside them, and `metadata` as an object) and `DELETE
+ * /tenants/:tenantId/attribution` (erasure, no body).
  */
 import { Type } from 'typebox'
 import { CHANNEL_GROUPS, CLIENT_KINDS, REFERRAL_STATUSES, UUID_PATTERN } from '../contracts.ts'
@@ -58,5 +59,18 @@ export const getTenantAttributionSchema = {
     200: { ...TenantAttributionSchema, description: 'The stored row' },
     ...operatorErrors,
     404: { ...ProblemSchema, description: 'No attribution for this tenant' }
+  }
+}
+
+export const eraseTenantAttributionSchema = {
+  operationId: 'eraseTenantAttribution',
+  tags: ['attribution'],
+  summary: "Erase a tenant's signup attribution everywhere the package keeps it",
+  description: "Deletes the stored row and the tenant's outbox events and records the erasure (time, operator credential) in the audit table; the relay then deletes the tenant's acquisition rows in ClickHouse. The tenant's usage stays in the reports, as unattributed. Calling it again is harmless.",
+  params: TenantParams,
+  response: {
+    204: { type: 'null', description: 'Erased (now, or by an earlier call)' },
+    ...operatorErrors,
+    404: { ...ProblemSchema, description: 'No attribution, no pending event and no earlier erasure for this tenant' }
   }
 }

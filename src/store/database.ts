@@ -94,6 +94,31 @@ export interface AttributionOutboxTable {
   parked_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
 }
 
+/** `attribution_erasures`: the audit trail of erasures, one row per call, never updated. */
+export interface AttributionErasuresTable {
+  id: ColumnType<string | number, never, never>
+  tenant_id: string
+  erased_at: GeneratedTimestamp
+  /** The operator credential's identifier (`operatorOf`): a token fingerprint or the host hook's name. */
+  operator: string
+  /** Whether the tenant's `tenant_attribution` row was deleted by this call. */
+  attribution_row: boolean
+  /** Outbox events of the tenant deleted by this call. */
+  outbox_events: number
+}
+
+/** `attribution_erasure_jobs`: the ClickHouse side of an erasure, one row per tenant (see 0004). */
+export interface AttributionErasureJobsTable {
+  tenant_id: string
+  generation: Generated<number>
+  requested_at: GeneratedTimestamp
+  available_at: GeneratedTimestamp
+  attempts: Generated<number>
+  last_error: string | null
+  first_pass_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
+  completed_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
+}
+
 /** `attribution_migrations`: what the runner applied (see `migrations.ts`). */
 export interface AttributionMigrationsTable {
   name: string
@@ -106,6 +131,8 @@ export interface Database {
   referral_codes: ReferralCodesTable
   tenant_attribution: TenantAttributionTable
   attribution_outbox: AttributionOutboxTable
+  attribution_erasures: AttributionErasuresTable
+  attribution_erasure_jobs: AttributionErasureJobsTable
   attribution_migrations: AttributionMigrationsTable
 }
 

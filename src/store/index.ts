@@ -12,6 +12,7 @@ export {
   createReferralCode, deactivateReferralCode, findReferralCode, listReferralCodes, redeemReferralCodeForTenant,
   type ListReferralCodesOptions, type RedemptionOutcome
 } from './referral-codes.repository.ts'
+export { eraseTenantAttribution, type ErasureResult } from './erasure.repository.ts'
 export { appendOutboxEvent, tenantCreatedEventId, uuidV5, EVENT_ID_NAMESPACE } from './outbox.repository.ts'
 export { storeDb } from './database.ts'
 export { utcInstant, utcIso } from './utc-timestamps.ts'

@@ -1,6 +1,5 @@
 import t, { test, type Test } from 'tap'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { randomUUID } from 'node:crypto'
@@ -10,6 +9,7 @@ import { toAcquisitionRow } from '../../src/ingest/acquisition-row.ts'
 import { insertAcquisitionRows } from '../../src/ingest/acquisition-writer.ts'
 import { outboxStatus } from '../../src/ingest/outbox-claims.repository.ts'
 import { backoffDelay, createRelay, normalizeRelayOptions } from '../../src/ingest/relay.ts'
+import { closedPort } from '../helpers/closed-port.ts'
 import { postgresTargets } from '../helpers/postgres.ts'
 import { openOutbox, pendingCount, rawCount, reportedTenants, signups, attribution } from './fixtures.ts'
 
@@ -26,15 +26,6 @@ if (migrated.error !== undefined) throw migrated.error
 async function withoutMerges (t: Test): Promise<void> {
   await ch.client.command({ query: 'SYSTEM STOP MERGES tenant_acquisition_events' })
   t.teardown(() => ch.client.command({ query: 'SYSTEM START MERGES tenant_acquisition_events' }))
-}
-
-/** A localhost port nothing listens on. */
-async function closedPort (): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
 }
 
 test('backoff doubles per failure, stays within half and all of the step, and is capped', async (t) => {

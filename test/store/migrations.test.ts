@@ -21,7 +21,7 @@ async function copyOfMigrations (t: Test): Promise<string> {
 
 test('the package ships numbered migration files with checksums', async (t) => {
   const files = await readMigrationFiles()
-  t.same(files.map((f) => f.name), ['0001_referral_codes.sql', '0002_tenant_attribution.sql', '0003_attribution_outbox.sql'])
+  t.same(files.map((f) => f.name), ['0001_referral_codes.sql', '0002_tenant_attribution.sql', '0003_attribution_outbox.sql', '0004_attribution_erasures.sql'])
   for (const f of files) t.match(f.checksum, /^[0-9a-f]{64}$/)
 })
 
@@ -31,12 +31,12 @@ for (const target of postgresTargets()) {
     t.teardown(() => handle.close())
     const first = await migrateToLatest(handle.db, { schema: handle.schema })
     t.equal(first.error, undefined)
-    t.same(first.results.map((r) => r.status), ['applied', 'applied', 'applied'])
-    t.same(await tables(handle.db, handle.schema), ['attribution_migrations', 'attribution_outbox', 'referral_codes', 'tenant_attribution'])
+    t.same(first.results.map((r) => r.status), ['applied', 'applied', 'applied', 'applied'])
+    t.same(await tables(handle.db, handle.schema), ['attribution_erasure_jobs', 'attribution_erasures', 'attribution_migrations', 'attribution_outbox', 'referral_codes', 'tenant_attribution'])
 
     const second = await migrateToLatest(handle.db, { schema: handle.schema })
     t.equal(second.error, undefined)
-    t.same(second.results.map((r) => r.status), ['skipped', 'skipped', 'skipped'])
+    t.same(second.results.map((r) => r.status), ['skipped', 'skipped', 'skipped', 'skipped'])
     const recorded = await sql<{ name: string, checksum: string }>`SELECT name, checksum FROM attribution_migrations ORDER BY name`.execute(handle.db)
     t.same(recorded.rows, (await readMigrationFiles()).map((f) => ({ name: f.name, checksum: f.checksum })))
   })
@@ -48,10 +48,10 @@ for (const target of postgresTargets()) {
     t.equal((await migrateToLatest(handle.db, { schema: handle.schema, directory: dir })).error, undefined)
 
     await appendFile(join(dir, '0002_tenant_attribution.sql'), '\n-- edited\n')
-    await writeFile(join(dir, '0004_extra.sql'), 'CREATE TABLE extra (id int);\n')
+    await writeFile(join(dir, '0005_extra.sql'), 'CREATE TABLE extra (id int);\n')
     const result = await migrateToLatest(handle.db, { schema: handle.schema, directory: dir })
     t.match(result.error?.message, /0002_tenant_attribution\.sql.*checksum/)
-    t.equal(result.results.find((r) => r.name === '0004_extra.sql')?.status, 'not_run')
+    t.equal(result.results.find((r) => r.name === '0005_extra.sql')?.status, 'not_run')
     t.notOk((await tables(handle.db, handle.schema)).includes('extra'))
   })
 
@@ -59,11 +59,11 @@ for (const target of postgresTargets()) {
     const handle = await target.open()
     t.teardown(() => handle.close())
     const dir = await copyOfMigrations(t)
-    await writeFile(join(dir, '0004_broken.sql'), 'CREATE TABLE half (id int);\nCREATE TABLE broken (id nonexistent_type);\n')
-    await writeFile(join(dir, '0005_after.sql'), 'CREATE TABLE after_broken (id int);\n')
+    await writeFile(join(dir, '0005_broken.sql'), 'CREATE TABLE half (id int);\nCREATE TABLE broken (id nonexistent_type);\n')
+    await writeFile(join(dir, '0006_after.sql'), 'CREATE TABLE after_broken (id int);\n')
     const result = await migrateToLatest(handle.db, { schema: handle.schema, directory: dir })
-    t.match(result.error?.message, /0004_broken\.sql failed/)
-    t.same(result.results.map((r) => r.status), ['applied', 'applied', 'applied', 'failed', 'not_run'])
+    t.match(result.error?.message, /0005_broken\.sql failed/)
+    t.same(result.results.map((r) => r.status), ['applied', 'applied', 'applied', 'applied', 'failed', 'not_run'])
     const present = await tables(handle.db, handle.schema)
     t.ok(present.includes('tenant_attribution'))
     t.notOk(present.includes('half'))
@@ -80,7 +80,7 @@ for (const target of postgresTargets()) {
     t.equal(a.error, undefined)
     t.equal(b.error, undefined)
     const applied = [...a.results, ...b.results].filter((r) => r.status === 'applied').map((r) => r.name).sort()
-    t.same(applied, ['0001_referral_codes.sql', '0002_tenant_attribution.sql', '0003_attribution_outbox.sql'])
+    t.same(applied, ['0001_referral_codes.sql', '0002_tenant_attribution.sql', '0003_attribution_outbox.sql', '0004_attribution_erasures.sql'])
   })
 }
 

@@ -160,7 +160,11 @@ export interface paths {
         get: operations["getTenantAttribution"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Erase a tenant's signup attribution everywhere the package keeps it
+         * @description Deletes the stored row and the tenant's outbox events and records the erasure (time, operator credential) in the audit table; the relay then deletes the tenant's acquisition rows in ClickHouse. The tenant's usage stays in the reports, as unattributed. Calling it again is harmless.
+         */
+        delete: operations["eraseTenantAttribution"];
         options?: never;
         head?: never;
         patch?: never;
@@ -636,6 +640,8 @@ export interface components {
         referral_code: string;
         /** @description Referral code (case-insensitive; 3–64 of A–Z, a–z, 0–9, `_`, `-`) */
         code: string;
+        /** @description Tenant id */
+        tenantId: string;
     };
     requestBodies: never;
     headers: never;
@@ -1182,7 +1188,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description Tenant id */
-                tenantId: string;
+                tenantId: components["parameters"]["tenantId"];
             };
             cookie?: never;
         };
@@ -1209,6 +1215,47 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             /** @description No attribution for this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    eraseTenantAttribution: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Tenant id */
+                tenantId: components["parameters"]["tenantId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Erased (now, or by an earlier call) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No attribution, no pending event and no earlier erasure for this tenant */
             404: {
                 headers: {
                     [name: string]: unknown;
