@@ -58,7 +58,7 @@ for (const { name, plugin, options, url } of operatorPlugins) {
     const open = Fastify()
     t.teardown(() => open.close())
     open.register(plugin as never, options as never)
-    await t.rejects(open.ready(), /operatorTokens/)
+    await t.rejects(async () => { await open.ready() }, /operatorTokens/)
 
     const guarded = Fastify()
     guarded.setErrorHandler(problemErrorHandler)

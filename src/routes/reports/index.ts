@@ -22,8 +22,8 @@ import type { ClickHouseHandle } from '../../clickhouse/client.ts'
 import { isUnreachable } from '../../clickhouse/client.ts'
 import { ERR_BAD_REQUEST, ERR_INVALID_OPTION, ERR_UNAVAILABLE, problemErrorHandler } from '../../errors.ts'
 import { operatorAuthHook, type OperatorAuthOptions } from '../operator-auth.ts'
-import { periodStart, type BuiltQuery, type Dimension, type Granularity } from './common.query.ts'
-import { buildNetworkUsageQuery } from './network-usage.query.ts'
+import { DATA_FROM_SQL, periodStart, type BuiltQuery, type Dimension, type Granularity } from './common.query.ts'
+import { buildNetworkTotalsQuery, buildNetworkUsageQuery } from './network-usage.query.ts'
 import { DEFAULT_ACTIVATION_DAYS, buildAcquisitionFunnelQuery } from './acquisition-funnel.query.ts'
 import { buildCohortUsageQuery } from './cohort-usage.query.ts'
 import { buildReferralCodesQuery } from './referral-codes.query.ts'
@@ -180,12 +180,8 @@ async function reportsPlugin (app: FastifyInstance, options: ReportsPluginOption
     const r = scope.withTypeProvider<TypeBoxTypeProvider>()
 
     async function dataFrom (): Promise<string | null> {
-      const rs = await ch.client.query({
-        query: "SELECT count() AS n, formatDateTime(min(timestamp), '%Y-%m-%dT%H:%i:%SZ', 'UTC') AS first FROM attribution_signups",
-        format: 'JSONEachRow'
-      })
-      const row = (await rs.json<{ n: number | string, first: string }>())[0]
-      return row === undefined || Number(row.n) === 0 ? null : row.first
+      const rs = await ch.client.query({ query: `SELECT ${DATA_FROM_SQL} AS first`, format: 'JSONEachRow' })
+      return (await rs.json<{ first: string | null }>())[0]?.first ?? null
     }
 
     async function rowsOf (built: BuiltQuery): Promise<Array<Record<string, unknown>>> {
@@ -221,12 +217,15 @@ async function reportsPlugin (app: FastifyInstance, options: ReportsPluginOption
         .send(body)
     }
 
-    /** Runs a whole-answer report (all but tenant-usage). */
-    async function answer (req: FastifyRequest, reply: FastifyReply, report: ReportName, echo: Record<string, unknown>, range: { from: string, to: string }, build: (format: 'json' | 'csv') => BuiltQuery | Promise<BuiltQuery>, formatParam: string | undefined) {
+    /**
+     * Runs a whole-answer report (all but tenant-usage). `extra` adds JSON fields beside
+     * `meta` and `data` (queried alongside them); CSV carries the rows only.
+     */
+    async function answer (req: FastifyRequest, reply: FastifyReply, report: ReportName, echo: Record<string, unknown>, range: { from: string, to: string }, build: (format: 'json' | 'csv') => BuiltQuery | Promise<BuiltQuery>, formatParam: string | undefined, extra: () => Promise<Record<string, unknown>> = async () => ({})) {
       const format = chooseFormat(formatParam, req.headers.accept)
       if (format === 'csv') return sendCsv(reply, report, range, [await build('csv')])
-      const [rows, first] = await Promise.all([rowsOf(await build('json')), dataFrom()])
-      return reply.type('application/json; charset=utf-8').send({ meta: meta(report, { ...echo, format }, first), data: rows })
+      const [rows, first, fields] = await Promise.all([rowsOf(await build('json')), dataFrom(), extra()])
+      return reply.type('application/json; charset=utf-8').send({ meta: meta(report, { ...echo, format }, first), ...fields, data: rows })
     }
 
     const range = (q: { from?: string, to?: string }) => resolveRange(q, opts.maxRangeDays, opts.defaultRangeDays)
@@ -236,7 +235,8 @@ async function reportsPlugin (app: FastifyInstance, options: ReportsPluginOption
       const rg = range(q)
       const granularity = q.granularity ?? 'day'
       return answer(req, reply, 'network-usage', { ...rg, granularity }, rg,
-        (format) => buildNetworkUsageQuery({ ...rg, granularity, format }), q.format)
+        (format) => buildNetworkUsageQuery({ ...rg, granularity, format }), q.format,
+        async () => ({ totals: (await rowsOf(buildNetworkTotalsQuery([rg])))[0] }))
     })
 
     r.get('/reports/acquisition-funnel', { schema: acquisitionFunnelSchema }, async (req, reply) => {

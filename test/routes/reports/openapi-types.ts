@@ -269,6 +269,29 @@ export interface operations {
                              */
                             generated_at: string;
                         };
+                        /** @description The whole range at once: each figure summed over the range before rounding (it may differ from the sum of the rounded rows in the 6th decimal). JSON only. */
+                        totals: {
+                            /** @description Viewer hours delivered. */
+                            viewer_hours: number;
+                            /** @description Playback egress in GiB (FrameWorks' `egress_gb`). */
+                            egress_gb: number;
+                            /** @description Viewer sessions. */
+                            total_sessions: number;
+                            /** @description Media seconds processed by Livepeer (process_type `Livepeer`). */
+                            livepeer_seconds: number;
+                            /** @description Media seconds processed natively (process_type `AV`). */
+                            native_seconds: number;
+                            /** @description Media seconds of every other process type (`FFmpeg`, …). */
+                            other_processing_seconds: number;
+                            /** @description API requests. */
+                            api_requests: number;
+                            /** @description API requests that failed. */
+                            api_errors: number;
+                            /** @description Network-wide unique viewers of the whole range (merged uniqCombined states). */
+                            unique_viewers: number;
+                            /** @description Distinct tenants with any usage metric above zero on some day of the range (not a sum of the periods). */
+                            active_tenants: number;
+                        };
                         data: {
                             /**
                              * Format: date
