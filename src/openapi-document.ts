@@ -35,7 +35,7 @@ function stubs (): { clickhouse: ClickHouseHandle, db: HostKysely } {
 async function registerOperatorRoutes (app: FastifyInstance): Promise<void> {
   const { clickhouse, db } = stubs()
   const auth = { operatorTokens: ['openapi-generation'] }
-  await app.register(reportsPlugin, { clickhouse, ...auth })
+  await app.register(reportsPlugin, { clickhouse, ...auth, publicStats: true })
   await app.register(referralCodeRoutes, { db, ...auth })
   await app.register(tenantAttributionRoutes, { db, ...auth })
   await app.register(ingestRoutes, { db, ...auth })
@@ -55,7 +55,8 @@ export async function buildOpenApiDocument (): Promise<Record<string, unknown>> 
       },
       security: [{ operatorBearer: [] }],
       tags: [
-        { name: 'reports', description: 'Network usage by acquisition source. `format=csv` (or `Accept: text/csv`) streams CSV.' }
+        { name: 'reports', description: 'Network usage by acquisition source. `format=csv` (or `Accept: text/csv`) streams CSV.' },
+        { name: 'stats', description: 'Public network totals (reports plugin option `publicStats`): no authentication, cached, rate-limited.' }
       ]
     }
   })

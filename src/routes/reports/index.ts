@@ -5,7 +5,9 @@
  * Thin glue: the SQL lives in one `*.query.ts` builder per report, request parsing in
  * `report-request.ts`, schemas in `*.schema.ts`. The plugin applies operator auth itself
  * (bearer tokens or a host `authorize` hook) on its own encapsulated scope, so a host can
- * register it anywhere without exposing reports or guarding its other routes.
+ * register it anywhere without exposing reports or guarding its other routes. Behind options
+ * and outside that scope: the public network stats (`public-stats.ts`) and the operator
+ * dashboard's static files (`dashboard.ts`).
  *
  * CSV: the header line (the JSON field names, quoted as `CSVWithNames` quotes them, written
  * once, so an empty answer still has it), then the `CSV` bytes from `streamQuery` go to the
@@ -36,6 +38,11 @@ import { acquisitionFunnelSchema } from './acquisition-funnel.schema.ts'
 import { cohortUsageSchema } from './cohort-usage.schema.ts'
 import { referralCodesSchema } from './referral-codes.schema.ts'
 import { tenantUsageSchema } from './tenant-usage.schema.ts'
+import { normalizePublicStatsOptions, type NormalizedPublicStatsOptions, type PublicStatsOptions } from './network-stats.ts'
+import { registerPublicStats } from './public-stats.ts'
+import { registerDashboard } from './dashboard.ts'
+
+export type { PublicStatsOptions }
 
 /** Longest `from`..`to` span, in days (three years). */
 export const DEFAULT_MAX_RANGE_DAYS = 1096
@@ -56,6 +63,16 @@ export interface ReportsPluginOptions extends OperatorAuthOptions {
   referralPartners?: () => Promise<Record<string, string>> | Record<string, string>
   /** Route prefix (forwarded, since the plugin is wrapped with fastify-plugin). Default none. */
   prefix?: string
+  /**
+   * Serve the operator dashboard at `GET /dashboard/`: a static page and its assets (no data:
+   * the page asks for the operator token and calls the report routes with it). Default false.
+   */
+  dashboard?: boolean
+  /**
+   * Serve `GET /stats/network`, the public network totals, without authentication: `true`
+   * for the defaults or {@link PublicStatsOptions}. Default off.
+   */
+  publicStats?: boolean | PublicStatsOptions
 }
 
 interface NormalizedOptions {
@@ -63,6 +80,8 @@ interface NormalizedOptions {
   maxRangeDays: number
   defaultRangeDays: number
   referralPartners: (() => Promise<Record<string, string>> | Record<string, string>) | null
+  dashboard: boolean
+  publicStats: Readonly<NormalizedPublicStatsOptions> | null
 }
 
 type ReportName = 'network-usage' | 'acquisition-funnel' | 'cohort-usage' | 'referral-codes' | 'tenant-usage'
@@ -77,7 +96,9 @@ function normalize (options: ReportsPluginOptions): Readonly<NormalizedOptions> 
   const defaultRangeDays = options.defaultRangeDays ?? DEFAULT_RANGE_DAYS
   if (!Number.isInteger(defaultRangeDays) || defaultRangeDays < 1 || defaultRangeDays > maxRangeDays) throw new ERR_INVALID_OPTION('defaultRangeDays', 'must be an integer from 1 to maxRangeDays')
   if (options.referralPartners !== undefined && typeof options.referralPartners !== 'function') throw new ERR_INVALID_OPTION('referralPartners', 'must be a function')
-  return Object.freeze({ clickhouse: ch, maxRangeDays, defaultRangeDays, referralPartners: options.referralPartners ?? null })
+  if (options.dashboard !== undefined && typeof options.dashboard !== 'boolean') throw new ERR_INVALID_OPTION('dashboard', 'must be a boolean')
+  const publicStats = options.publicStats === undefined || options.publicStats === false ? null : normalizePublicStatsOptions(options.publicStats)
+  return Object.freeze({ clickhouse: ch, maxRangeDays, defaultRangeDays, referralPartners: options.referralPartners ?? null, dashboard: options.dashboard === true, publicStats })
 }
 
 /** A 400 problem naming the parameter (the shape `problemErrorHandler` maps to `param`). */
@@ -236,7 +257,11 @@ async function reportsPlugin (app: FastifyInstance, options: ReportsPluginOption
       const granularity = q.granularity ?? 'day'
       return answer(req, reply, 'network-usage', { ...rg, granularity }, rg,
         (format) => buildNetworkUsageQuery({ ...rg, granularity, format }), q.format,
-        async () => ({ totals: (await rowsOf(buildNetworkTotalsQuery([rg])))[0] }))
+        async () => {
+          const [row] = await rowsOf(buildNetworkTotalsQuery([rg]))
+          const { range_index: _index, ...totals } = row ?? {}
+          return { totals }
+        })
     })
 
     r.get('/reports/acquisition-funnel', { schema: acquisitionFunnelSchema }, async (req, reply) => {
@@ -314,6 +339,11 @@ async function reportsPlugin (app: FastifyInstance, options: ReportsPluginOption
       return rows
     }
   }, options.prefix !== undefined ? { prefix: options.prefix } : {})
+
+  // Outside the operator-auth scope: public by design (the stats), or holding no data (the
+  // dashboard's static files; its data comes from the routes above, with the token).
+  if (opts.publicStats !== null) await registerPublicStats(app, ch, opts.publicStats, options.prefix)
+  if (opts.dashboard) await registerDashboard(app, options.prefix)
 }
 
 /** The reports plugin (fastify-plugin wrapped; its routes and auth live in their own scope). */

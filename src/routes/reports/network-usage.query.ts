@@ -78,7 +78,8 @@ export const NETWORK_TOTALS_COLUMNS = [
 export type NetworkTotals = Record<typeof NETWORK_TOTALS_COLUMNS[number], number>
 
 /**
- * Network totals over whole ranges: one row per range, in the order given, with the sums of
+ * Network totals over whole ranges: one row per range, in the order given (`range_index`
+ * 1, 2, …), with the sums of
  * network usage over the range, its network-wide unique viewers and its active tenants,
  * **distinct over the range** (a tenant active in three periods counts once, on the same
  * `tenantKey` as every report), rounded like the rows. The report's `totals` and the public
@@ -102,17 +103,18 @@ export function buildNetworkTotalsQuery (ranges: ReadonlyArray<{ from: string, t
   const query = `
 WITH s AS (
   SELECT
-    ${USAGE_METRICS.map((m) => `${each((c) => `sumIf(${m}, ${c})`)} AS all_${m}`).join(',\n    ')},
-    ${each((c) => `uniqCombinedMergeIf(unique_viewers_state, ${c})`)} AS all_unique_viewers,
-    ${each((c) => `uniqExactIf(${tenantKey()}, ${c})`)} AS all_active_tenants
+    ${USAGE_METRICS.map((m) => `${each((c) => `sumIf(${m}, ${c})`)} AS per_range_${m}`).join(',\n    ')},
+    ${each((c) => `uniqCombinedMergeIf(unique_viewers_state, ${c})`)} AS per_range_unique_viewers,
+    ${each((c) => `uniqExactIf(${tenantKey()}, ${c})`)} AS per_range_active_tenants
   FROM ${USAGE_TABLE} WHERE day >= {lo:Date} AND day < {hi:Date}
 )
 SELECT
+  i AS range_index,
   ${NETWORK_TOTALS_COLUMNS.map((m) => {
-    const value = `all_${m}[i]`
+    const value = `per_range_${m}[i]`
     return `${(USAGE_METRICS as readonly string[]).includes(m) && isFloatMetric(m as UsageMetric) ? rounded(value) : value} AS ${m}`
   }).join(',\n  ')}
-FROM s ARRAY JOIN arrayEnumerate(all_viewer_hours) AS i
+FROM s ARRAY JOIN arrayEnumerate(per_range_viewer_hours) AS i
 ORDER BY i`
-  return { query, params, columns: [...NETWORK_TOTALS_COLUMNS] }
+  return { query, params, columns: ['range_index', ...NETWORK_TOTALS_COLUMNS] }
 }
