@@ -75,7 +75,7 @@ export function cohortHeatmapOption (rows, metric) {
   return {
     ...BASE,
     tooltip: { position: 'top', renderMode: 'richText' },
-    grid: { left: 8, right: 16, top: 8, bottom: 72, containLabel: true },
+    grid: { left: 24, right: 16, top: 8, bottom: 72, containLabel: true },
     xAxis: { type: 'category', data: periods, splitArea: { show: true } },
     yAxis: { type: 'category', data: cohorts, splitArea: { show: true } },
     visualMap: { min: 0, max: max > 0 ? max : 1, calculable: true, orient: 'horizontal', left: 'center', bottom: 0, itemHeight: 120 },
