@@ -120,10 +120,14 @@ async function assembleGateway (app: FastifyInstance, config: Readonly<GatewayCo
     await scope.register(referralCodeRoutes, { db: postgres.db, ...auth })
     await scope.register(tenantAttributionRoutes, { db: postgres.db, relay, ...auth })
     await scope.register(ingestRoutes, { db: postgres.db, relay, ...auth })
-    // Partner names of referral codes come from Postgres, once per report.
+    // Partner names of referral codes come from Postgres, once per report. The operator
+    // dashboard (`/dashboard/`, static; it asks for the token) and the public network
+    // stats (`/stats/network`, no auth, network totals only) come with it.
     await scope.register(reportsPlugin, {
       clickhouse,
       ...auth,
+      dashboard: true,
+      publicStats: { corsOrigins: config.statsCorsOrigins },
       referralPartners: async () => {
         const rows = await postgres.db.selectFrom('referral_codes').select(['code', 'partner_name']).where('partner_name', 'is not', null).execute()
         return Object.fromEntries(rows.map((r) => [r.code, r.partner_name ?? '']))

@@ -50,6 +50,11 @@ export interface GatewayConfig {
   /** API keys for server-to-server signups (`POST /api/tenants`). */
   apiKeys: readonly string[]
   /**
+   * Origins whose pages may read `GET /stats/network` (`STATS_CORS_ORIGINS`, comma-separated).
+   * Unset: the origin of `publicBaseUrl` (the public site).
+   */
+  statsCorsOrigins: readonly string[]
+  /**
    * First-start demo data (`SEED_DEMO`): `auto` (default) seeds an empty embedded chDB,
    * `always` also an empty server, `never` (`SEED_DEMO=0`) nothing. Absent → `auto`.
    */
@@ -109,6 +114,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Readonly<Gate
     operatorTokenGenerated,
     publicBaseUrl: parsed.href,
     apiKeys: Object.freeze(list(env.API_KEYS)),
+    statsCorsOrigins: Object.freeze(env.STATS_CORS_ORIGINS === undefined ? [parsed.origin] : list(env.STATS_CORS_ORIGINS)),
     seedDemo: parseSeedDemoMode(env.SEED_DEMO)
   })
 }

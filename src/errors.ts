@@ -23,6 +23,8 @@ export const ERR_NOT_FOUND = createError<[string]>('FW_ATTR_NOT_FOUND', '%s', 40
 export const ERR_CONFLICT = createError<[string]>('FW_ATTR_CONFLICT', '%s', 409)
 export const ERR_PAYMENT_REQUIRED = createError<[string]>('FW_ATTR_PAYMENT_REQUIRED', '%s', 402)
 export const ERR_UNAVAILABLE = createError<[string]>('FW_ATTR_UNAVAILABLE', '%s', 503)
+/** Too many requests from one client (the public network stats' rate limit). */
+export const ERR_RATE_LIMITED = createError<[string]>('FW_ATTR_RATE_LIMITED', '%s', 429)
 /** A signup credential (wallet signature, API key) did not check out. */
 export const ERR_AUTHENTICATION_FAILED = createError<[string]>('FW_ATTR_AUTHENTICATION_FAILED', '%s', 401)
 

@@ -44,6 +44,8 @@ export {
   ERR_UNAVAILABLE,
   /** 401: a signup credential (password, signature, API key) did not verify. */
   ERR_AUTHENTICATION_FAILED,
+  /** 429: too many requests to a public route; `Retry-After` says when to come back. */
+  ERR_RATE_LIMITED,
   /** An embedded engine (PGlite, chDB) was asked for but is not installed; the message says how to install it. */
   ERR_ENGINE_MISSING,
   /** A Fastify error handler answering RFC 9457 problem+json for every error, 5xx without internals. */
@@ -134,7 +136,7 @@ export {
   /** Reports over ClickHouse: network usage, funnel, cohorts, referral codes, tenant usage; JSON or CSV. */
   reportsPlugin
 } from './routes/reports/index.ts'
-export type { ReportsPluginOptions } from './routes/reports/index.ts'
+export type { ReportsPluginOptions, PublicStatsOptions } from './routes/reports/index.ts'
 export {
   /** `/referral-codes`: create, list, show, deactivate. */
   referralCodeRoutes

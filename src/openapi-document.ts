@@ -23,7 +23,7 @@ import { tenantAttributionRoutes } from './routes/tenant-attribution.ts'
 import { ingestRoutes } from './ingest/ingest-routes.ts'
 import { ProblemSchema } from './routes/operator-errors.schema.ts'
 import { MetaSchema } from './routes/reports/common.schema.ts'
-import { NetworkUsageRow } from './routes/reports/network-usage.schema.ts'
+import { NetworkUsageRow, NetworkUsageTotals } from './routes/reports/network-usage.schema.ts'
 import { AcquisitionFunnelRow } from './routes/reports/acquisition-funnel.schema.ts'
 import { CohortUsageRow } from './routes/reports/cohort-usage.schema.ts'
 import { ReferralCodesRow } from './routes/reports/referral-codes.schema.ts'
@@ -52,6 +52,7 @@ const SHARED_SCHEMAS = {
   Problem: ProblemSchema,
   ReportMeta: MetaSchema,
   NetworkUsageRow,
+  NetworkUsageTotals,
   AcquisitionFunnelRow,
   CohortUsageRow,
   ReferralCodeUsageRow: ReferralCodesRow,
@@ -73,13 +74,13 @@ function stubs (): { clickhouse: ClickHouseHandle, db: HostKysely } {
 async function registerOperatorRoutes (app: FastifyInstance): Promise<void> {
   const { clickhouse, db } = stubs()
   const auth = { operatorTokens: ['openapi-generation'] }
-  await app.register(reportsPlugin, { clickhouse, ...auth })
+  await app.register(reportsPlugin, { clickhouse, ...auth, publicStats: true })
   await app.register(referralCodeRoutes, { db, ...auth })
   await app.register(tenantAttributionRoutes, { db, ...auth })
   await app.register(ingestRoutes, { db, ...auth })
 }
 
-/** Registers the plugins whose routes anyone may call (none documented yet). */
+/** Registers the plugins whose routes anyone may call (none yet besides the reports plugin's stats). */
 async function registerPublicRoutes (_app: FastifyInstance): Promise<void> {}
 
 /**
@@ -98,7 +99,8 @@ export async function buildOpenApiApp (): Promise<FastifyInstance> {
         }
       },
       tags: [
-        { name: 'reports', description: 'Network usage by acquisition source. `format=csv` (or `Accept: text/csv`) streams CSV.' }
+        { name: 'reports', description: 'Network usage by acquisition source. `format=csv` (or `Accept: text/csv`) streams CSV.' },
+        { name: 'stats', description: 'Public network totals (reports plugin option `publicStats`): no authentication, cached, rate-limited.' }
       ]
     },
     // Shared schemas are named by their `$id` (the default would be `def-0`, `def-1`, …).
@@ -107,7 +109,10 @@ export async function buildOpenApiApp (): Promise<FastifyInstance> {
   for (const [$id, schema] of Object.entries(SHARED_SCHEMAS)) app.addSchema({ ...schema, $id })
   await app.register(async function operatorScope (scope) {
     // Whatever these plugins register, in whichever of their scopes, comes through here.
+    // A public route of an operator plugin (the reports plugin's `GET /stats/network`) says
+    // so itself with `security: []`, and keeps it.
     scope.addHook('onRoute', (route) => {
+      if (route.schema?.security !== undefined) return
       route.schema = { ...route.schema, security: [{ [OPERATOR_SECURITY_SCHEME]: [] }] }
     })
     await registerOperatorRoutes(scope)

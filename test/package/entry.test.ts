@@ -6,7 +6,7 @@ import ts from 'typescript'
 const VALUES = [
   'CHANNEL_GROUPS', 'CLIENT_KINDS', 'DEFAULT_RELAY_CONCURRENCY',
   'ERR_AUTHENTICATION_FAILED', 'ERR_BAD_REQUEST', 'ERR_CONFLICT', 'ERR_ENGINE_MISSING', 'ERR_FORBIDDEN', 'ERR_INVALID_OPTION',
-  'ERR_NOT_FOUND', 'ERR_PAYMENT_REQUIRED', 'ERR_UNAUTHORIZED', 'ERR_UNAVAILABLE',
+  'ERR_NOT_FOUND', 'ERR_PAYMENT_REQUIRED', 'ERR_RATE_LIMITED', 'ERR_UNAUTHORIZED', 'ERR_UNAVAILABLE',
   'ProblemSchema', 'REFERRAL_CODE_PATTERN', 'REFERRAL_STATUSES', 'SIGNUP_CHANNELS',
   'attributionCapturePlugin', 'createReferralCode', 'createRelay', 'deactivateReferralCode', 'findReferralCode',
   'findTenantAttribution', 'ingestRoutes', 'ingestServiceEvents', 'listReferralCodes', 'migrateClickHouse',
@@ -19,7 +19,7 @@ const TYPES = [
   'AttributionCaptureOptions', 'AttributionSnapshot', 'AuthorizeVerdict', 'ChannelGroup', 'ClickHouseHandle',
   'ClickHouseOptions', 'ClientKind', 'Database', 'HostKysely', 'IngestRoutesOptions', 'ListReferralCodesOptions',
   'MigrateOptions', 'MigrateResult', 'MigrationResult', 'NewReferralCode', 'OperatorAuthOptions', 'OutboxStatus',
-  'ParkedEvent', 'PostgresHandle', 'PostgresOptions', 'Problem', 'RecordSignupInput', 'RecordSignupResult',
+  'ParkedEvent', 'PostgresHandle', 'PublicStatsOptions', 'PostgresOptions', 'Problem', 'RecordSignupInput', 'RecordSignupResult',
   'ReferralCode', 'ReferralCodeRoutesOptions', 'ReferralStatus', 'Relay', 'RelayLogger', 'RelayMetrics', 'RelayOptions',
   'ReportsPluginOptions', 'SeedDemoIfEmptyOptions', 'SeedDemoIfEmptyResult', 'SeedDemoMode', 'ServiceEventRejection',
   'ServiceEventsResult', 'SignupAttribution', 'SignupAttributionInput', 'SignupChannel', 'SignupMethod', 'StoreExecutor',

@@ -166,6 +166,13 @@ export const USAGE_TABLE = 'attribution_usage_daily'
 /** One row per acquired tenant with its derived dimensions (src/clickhouse/views.ts). */
 export const ACQUISITIONS_VIEW = 'attribution_acquisitions'
 
+/**
+ * A scalar subquery: the time of the first acquisition event the package keeps
+ * (`attribution_signups`), as `YYYY-MM-DDTHH:MM:SSZ`, or NULL when there is none. Every answer
+ * that involves attribution carries it (`data_from`): attribution exists only from there on.
+ */
+export const DATA_FROM_SQL = "(SELECT if(count() = 0, NULL, formatDateTime(min(timestamp), '%Y-%m-%dT%H:%i:%SZ', 'UTC')) FROM attribution_signups)"
+
 export interface UsageSubqueryOptions {
   /** Period of each row (`period_start`); `null` sums each tenant over the whole range. */
   granularity: Granularity | null

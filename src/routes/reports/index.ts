@@ -5,7 +5,9 @@
  * Thin glue: the SQL lives in one `*.query.ts` builder per report, request parsing in
  * `report-request.ts`, schemas in `*.schema.ts`. The plugin applies operator auth itself
  * (bearer tokens or a host `authorize` hook) on its own encapsulated scope, so a host can
- * register it anywhere without exposing reports or guarding its other routes.
+ * register it anywhere without exposing reports or guarding its other routes. Behind options
+ * and outside that scope: the public network stats (`public-stats.ts`) and the operator
+ * dashboard's static files (`dashboard.ts`).
  *
  * CSV: the header line (the JSON field names, quoted as `CSVWithNames` quotes them, written
  * once, so an empty answer still has it), then the `CSV` bytes from `streamQuery` go to the
@@ -22,8 +24,8 @@ import type { ClickHouseHandle } from '../../clickhouse/client.ts'
 import { isUnreachable } from '../../clickhouse/client.ts'
 import { ERR_BAD_REQUEST, ERR_INVALID_OPTION, ERR_UNAVAILABLE, problemErrorHandler } from '../../errors.ts'
 import { operatorAuthHook, type OperatorAuthOptions } from '../operator-auth.ts'
-import { periodStart, type BuiltQuery, type Dimension, type Granularity } from './common.query.ts'
-import { buildNetworkUsageQuery } from './network-usage.query.ts'
+import { DATA_FROM_SQL, periodStart, type BuiltQuery, type Dimension, type Granularity } from './common.query.ts'
+import { buildNetworkTotalsQuery, buildNetworkUsageQuery } from './network-usage.query.ts'
 import { DEFAULT_ACTIVATION_DAYS, buildAcquisitionFunnelQuery } from './acquisition-funnel.query.ts'
 import { buildCohortUsageQuery } from './cohort-usage.query.ts'
 import { buildReferralCodesQuery } from './referral-codes.query.ts'
@@ -36,6 +38,11 @@ import { acquisitionFunnelSchema } from './acquisition-funnel.schema.ts'
 import { cohortUsageSchema } from './cohort-usage.schema.ts'
 import { referralCodesSchema } from './referral-codes.schema.ts'
 import { tenantUsageSchema } from './tenant-usage.schema.ts'
+import { normalizePublicStatsOptions, type NormalizedPublicStatsOptions, type PublicStatsOptions } from './network-stats.ts'
+import { registerPublicStats } from './public-stats.ts'
+import { registerDashboard } from './dashboard.ts'
+
+export type { PublicStatsOptions }
 
 /** Longest `from`..`to` span, in days (three years). */
 export const DEFAULT_MAX_RANGE_DAYS = 1096
@@ -57,6 +64,16 @@ export interface ReportsPluginOptions extends OperatorAuthOptions {
   referralPartners?: () => Promise<Record<string, string>> | Record<string, string>
   /** Route prefix (forwarded, since the plugin is wrapped with fastify-plugin). Default none. */
   prefix?: string
+  /**
+   * Serve the operator dashboard at `GET /dashboard/`: a static page and its assets (no data:
+   * the page asks for the operator token and calls the report routes with it). Default false.
+   */
+  dashboard?: boolean
+  /**
+   * Serve `GET /stats/network`, the public network totals, without authentication: `true`
+   * for the defaults or {@link PublicStatsOptions}. Default off.
+   */
+  publicStats?: boolean | PublicStatsOptions
 }
 
 interface NormalizedOptions {
@@ -64,6 +81,8 @@ interface NormalizedOptions {
   maxRangeDays: number
   defaultRangeDays: number
   referralPartners: (() => Promise<Record<string, string>> | Record<string, string>) | null
+  dashboard: boolean
+  publicStats: Readonly<NormalizedPublicStatsOptions> | null
 }
 
 type ReportName = 'network-usage' | 'acquisition-funnel' | 'cohort-usage' | 'referral-codes' | 'tenant-usage'
@@ -78,7 +97,9 @@ function normalize (options: ReportsPluginOptions): Readonly<NormalizedOptions> 
   const defaultRangeDays = options.defaultRangeDays ?? DEFAULT_RANGE_DAYS
   if (!Number.isInteger(defaultRangeDays) || defaultRangeDays < 1 || defaultRangeDays > maxRangeDays) throw new ERR_INVALID_OPTION('defaultRangeDays', 'must be an integer from 1 to maxRangeDays')
   if (options.referralPartners !== undefined && typeof options.referralPartners !== 'function') throw new ERR_INVALID_OPTION('referralPartners', 'must be a function')
-  return Object.freeze({ clickhouse: ch, maxRangeDays, defaultRangeDays, referralPartners: options.referralPartners ?? null })
+  if (options.dashboard !== undefined && typeof options.dashboard !== 'boolean') throw new ERR_INVALID_OPTION('dashboard', 'must be a boolean')
+  const publicStats = options.publicStats === undefined || options.publicStats === false ? null : normalizePublicStatsOptions(options.publicStats)
+  return Object.freeze({ clickhouse: ch, maxRangeDays, defaultRangeDays, referralPartners: options.referralPartners ?? null, dashboard: options.dashboard === true, publicStats })
 }
 
 /** A 400 problem naming the parameter (the shape `problemErrorHandler` maps to `param`). */
@@ -181,12 +202,8 @@ async function reportsPlugin (app: FastifyInstance, options: ReportsPluginOption
     const r = scope.withTypeProvider<TypeBoxTypeProvider>()
 
     async function dataFrom (): Promise<string | null> {
-      const rs = await ch.client.query({
-        query: "SELECT count() AS n, formatDateTime(min(timestamp), '%Y-%m-%dT%H:%i:%SZ', 'UTC') AS first FROM attribution_signups",
-        format: 'JSONEachRow'
-      })
-      const row = (await rs.json<{ n: number | string, first: string }>())[0]
-      return row === undefined || Number(row.n) === 0 ? null : row.first
+      const rs = await ch.client.query({ query: `SELECT ${DATA_FROM_SQL} AS first`, format: 'JSONEachRow' })
+      return (await rs.json<{ first: string | null }>())[0]?.first ?? null
     }
 
     async function rowsOf (built: BuiltQuery): Promise<Array<Record<string, unknown>>> {
@@ -222,12 +239,15 @@ async function reportsPlugin (app: FastifyInstance, options: ReportsPluginOption
         .send(body)
     }
 
-    /** Runs a whole-answer report (all but tenant-usage). */
-    async function answer (req: FastifyRequest, reply: FastifyReply, report: ReportName, echo: Record<string, unknown>, range: { from: string, to: string }, build: (format: 'json' | 'csv') => BuiltQuery | Promise<BuiltQuery>, formatParam: string | undefined) {
+    /**
+     * Runs a whole-answer report (all but tenant-usage). `extra` adds JSON fields beside
+     * `meta` and `data` (queried alongside them); CSV carries the rows only.
+     */
+    async function answer (req: FastifyRequest, reply: FastifyReply, report: ReportName, echo: Record<string, unknown>, range: { from: string, to: string }, build: (format: 'json' | 'csv') => BuiltQuery | Promise<BuiltQuery>, formatParam: string | undefined, extra: () => Promise<Record<string, unknown>> = async () => ({})) {
       const format = chooseFormat(formatParam, req.headers.accept)
       if (format === 'csv') return sendCsv(reply, report, range, [await build('csv')])
-      const [rows, first] = await Promise.all([rowsOf(await build('json')), dataFrom()])
-      return reply.type('application/json; charset=utf-8').send({ meta: meta(report, { ...echo, format }, first), data: rows })
+      const [rows, first, fields] = await Promise.all([rowsOf(await build('json')), dataFrom(), extra()])
+      return reply.type('application/json; charset=utf-8').send({ meta: meta(report, { ...echo, format }, first), ...fields, data: rows })
     }
 
     const range = (q: { from?: string, to?: string }) => resolveRange(q, opts.maxRangeDays, opts.defaultRangeDays)
@@ -237,7 +257,12 @@ async function reportsPlugin (app: FastifyInstance, options: ReportsPluginOption
       const rg = range(q)
       const granularity = q.granularity ?? 'day'
       return answer(req, reply, 'network-usage', { ...rg, granularity }, rg,
-        (format) => buildNetworkUsageQuery({ ...rg, granularity, format }), q.format)
+        (format) => buildNetworkUsageQuery({ ...rg, granularity, format }), q.format,
+        async () => {
+          const [row] = await rowsOf(buildNetworkTotalsQuery([rg]))
+          const { range_index: _index, ...totals } = row ?? {}
+          return { totals }
+        })
     })
 
     r.get('/reports/acquisition-funnel', { schema: acquisitionFunnelSchema }, async (req, reply) => {
@@ -315,6 +340,11 @@ async function reportsPlugin (app: FastifyInstance, options: ReportsPluginOption
       return rows
     }
   }, options.prefix !== undefined ? { prefix: options.prefix } : {})
+
+  // Outside the operator-auth scope: public by design (the stats), or holding no data (the
+  // dashboard's static files; its data comes from the routes above, with the token).
+  if (opts.publicStats !== null) await registerPublicStats(app, ch, opts.publicStats, options.prefix)
+  if (opts.dashboard) await registerDashboard(app, options.prefix)
 }
 
 /** The reports plugin (fastify-plugin wrapped; its routes and auth live in their own scope). */

@@ -13,7 +13,8 @@
  * zero-filled.
  */
 import {
-  USAGE_TABLE, assertRange, periodOf, rounded, tenantKey, type BuiltQuery, type Granularity, type RangeInput
+  USAGE_METRICS, USAGE_TABLE, assertRange, isFloatMetric, periodOf, rounded, tenantKey,
+  type BuiltQuery, type Granularity, type RangeInput, type UsageMetric
 } from './common.query.ts'
 
 export interface NetworkUsageInput extends RangeInput {
@@ -66,4 +67,54 @@ LEFT JOIN u ON u.period_start = periods.period_start${input.granularity === 'day
 LEFT JOIN t ON t.period_start = periods.period_start`}
 ORDER BY period_start`
   return { query, params: { from: input.from, to: input.to }, columns: [...NETWORK_USAGE_COLUMNS] }
+}
+
+export const NETWORK_TOTALS_COLUMNS = [
+  'viewer_hours', 'egress_gb', 'total_sessions', 'unique_viewers', 'livepeer_seconds', 'native_seconds',
+  'other_processing_seconds', 'api_requests', 'api_errors', 'active_tenants'
+] as const
+
+/** The figures of one range, as {@link buildNetworkTotalsQuery} answers them. */
+export type NetworkTotals = Record<typeof NETWORK_TOTALS_COLUMNS[number], number>
+
+/**
+ * Network totals over whole ranges: one row per range, in the order given (`range_index`
+ * 1, 2, …), with the sums of
+ * network usage over the range, its network-wide unique viewers and its active tenants,
+ * **distinct over the range** (a tenant active in three periods counts once, on the same
+ * `tenantKey` as every report), rounded like the rows. The report's `totals` and the public
+ * network stats both come from here, so they agree to the last digit.
+ *
+ * Several ranges are read in one pass over the usage table: each aggregate is `-If`'d on
+ * its range and gathered into an array, then unrolled one row per range.
+ */
+export function buildNetworkTotalsQuery (ranges: ReadonlyArray<{ from: string, to: string }>): BuiltQuery {
+  if (ranges.length === 0) throw new TypeError('at least one range')
+  const params: Record<string, unknown> = {}
+  const conditions = ranges.map((range, i) => {
+    assertRange(range)
+    params[`from_${i}`] = range.from
+    params[`to_${i}`] = range.to
+    return `day >= {from_${i}:Date} AND day < {to_${i}:Date}`
+  })
+  params.lo = ranges.map((r) => r.from).reduce((a, b) => (a < b ? a : b))
+  params.hi = ranges.map((r) => r.to).reduce((a, b) => (a > b ? a : b))
+  const each = (aggregate: (condition: string) => string): string => `[${conditions.map(aggregate).join(', ')}]`
+  const query = `
+WITH s AS (
+  SELECT
+    ${USAGE_METRICS.map((m) => `${each((c) => `sumIf(${m}, ${c})`)} AS per_range_${m}`).join(',\n    ')},
+    ${each((c) => `uniqCombinedMergeIf(unique_viewers_state, ${c})`)} AS per_range_unique_viewers,
+    ${each((c) => `uniqExactIf(${tenantKey()}, ${c})`)} AS per_range_active_tenants
+  FROM ${USAGE_TABLE} WHERE day >= {lo:Date} AND day < {hi:Date}
+)
+SELECT
+  i AS range_index,
+  ${NETWORK_TOTALS_COLUMNS.map((m) => {
+    const value = `per_range_${m}[i]`
+    return `${(USAGE_METRICS as readonly string[]).includes(m) && isFloatMetric(m as UsageMetric) ? rounded(value) : value} AS ${m}`
+  }).join(',\n  ')}
+FROM s ARRAY JOIN arrayEnumerate(per_range_viewer_hours) AS i
+ORDER BY i`
+  return { query, params, columns: ['range_index', ...NETWORK_TOTALS_COLUMNS] }
 }

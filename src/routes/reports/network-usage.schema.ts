@@ -11,7 +11,13 @@ export const NetworkUsageRow = Type.Object({
   active_tenants: Count('Distinct tenants with any usage metric above zero on some day of the period.')
 })
 
-export const NetworkUsageBody = reportBody(NetworkUsageRow, 'One row per period from `from` to `to`, zero-filled.')
+export const NetworkUsageTotals = Type.Object({
+  ...usageFields,
+  unique_viewers: Count('Network-wide unique viewers of the whole range (merged uniqCombined states).'),
+  active_tenants: Count('Distinct tenants with any usage metric above zero on some day of the range (not a sum of the periods).')
+}, { description: 'The whole range at once: each figure summed over the range before rounding (it may differ from the sum of the rounded rows in the 6th decimal). JSON only.' })
+
+export const NetworkUsageBody = reportBody(NetworkUsageRow, 'One row per period from `from` to `to`, zero-filled, and the totals of the range.', { totals: NetworkUsageTotals })
 
 export const networkUsageSchema = {
   operationId: 'getNetworkUsage',

@@ -97,6 +97,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/stats/network": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Public network totals: the last 30 days and all time
+         * @description Viewer hours, egress, Livepeer and native processing hours and active tenants of the whole network, equal to the network-usage report's `totals` for the same ranges. No authentication. Computed at most once per `max-age` and cached (`ETag`, 304 on `If-None-Match`); rate-limited per client; CORS for the configured origins.
+         */
+        get: operations["getNetworkStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/referral-codes": {
         parameters: {
             query?: never;
@@ -274,6 +294,29 @@ export interface components {
             /** @description Network-wide unique viewers of the period (merged uniqCombined states; approximate above a few thousand, never a sum of per-tenant counts). */
             unique_viewers: number;
             /** @description Distinct tenants with any usage metric above zero on some day of the period. */
+            active_tenants: number;
+        };
+        /** @description The whole range at once: each figure summed over the range before rounding (it may differ from the sum of the rounded rows in the 6th decimal). JSON only. */
+        NetworkUsageTotals: {
+            /** @description Viewer hours delivered. */
+            viewer_hours: number;
+            /** @description Playback egress in GiB (FrameWorks' `egress_gb`). */
+            egress_gb: number;
+            /** @description Viewer sessions. */
+            total_sessions: number;
+            /** @description Media seconds processed by Livepeer (process_type `Livepeer`). */
+            livepeer_seconds: number;
+            /** @description Media seconds processed natively (process_type `AV`). */
+            native_seconds: number;
+            /** @description Media seconds of every other process type (`FFmpeg`, …). */
+            other_processing_seconds: number;
+            /** @description API requests. */
+            api_requests: number;
+            /** @description API requests that failed. */
+            api_errors: number;
+            /** @description Network-wide unique viewers of the whole range (merged uniqCombined states). */
+            unique_viewers: number;
+            /** @description Distinct tenants with any usage metric above zero on some day of the range (not a sum of the periods). */
             active_tenants: number;
         };
         AcquisitionFunnelRow: {
@@ -675,6 +718,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         meta: components["schemas"]["ReportMeta"];
+                        totals: components["schemas"]["NetworkUsageTotals"];
                         data: components["schemas"]["NetworkUsageRow"][];
                     };
                     "text/csv": string;
@@ -987,6 +1031,102 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            /** @description ClickHouse is unreachable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getNetworkStats: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The network totals */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: date-time
+                         * @description When these figures were computed (they are kept for `max-age` seconds).
+                         */
+                        generated_at: string;
+                        /** @description Time of the first acquisition event the network keeps. */
+                        data_from: string | null;
+                        /** @description The last 30 days, today included: the range the operator reports default to. */
+                        last_30_days: {
+                            /**
+                             * Format: date
+                             * @description First day, UTC, inclusive.
+                             */
+                            from: string;
+                            /**
+                             * Format: date
+                             * @description Day after the last (today included), UTC, exclusive.
+                             */
+                            to: string;
+                            /** @description Viewer hours delivered over the range. */
+                            viewer_hours: number;
+                            /** @description Playback egress over the range, in GiB. */
+                            egress_gb: number;
+                            /** @description Hours of media processed by Livepeer over the range. */
+                            livepeer_hours: number;
+                            /** @description Hours of media processed natively (`AV`) over the range. */
+                            native_hours: number;
+                            /** @description Distinct tenants with any usage over the range (a count, never an identity). */
+                            active_tenants: number;
+                        };
+                        /** @description Everything up to today. */
+                        all_time: {
+                            /** @description First day with usage or acquisition data; null when there is none. */
+                            from: string | null;
+                            /**
+                             * Format: date
+                             * @description Day after the last (today included), UTC, exclusive.
+                             */
+                            to: string;
+                            /** @description Viewer hours delivered over the range. */
+                            viewer_hours: number;
+                            /** @description Playback egress over the range, in GiB. */
+                            egress_gb: number;
+                            /** @description Hours of media processed by Livepeer over the range. */
+                            livepeer_hours: number;
+                            /** @description Hours of media processed natively (`AV`) over the range. */
+                            native_hours: number;
+                            /** @description Distinct tenants with any usage over the range (a count, never an identity). */
+                            active_tenants: number;
+                        };
+                    };
+                };
+            };
+            /** @description Not modified: the `ETag` in `If-None-Match` is current */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Too many requests from this client: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description ClickHouse is unreachable */
             503: {
                 headers: {

@@ -1,11 +1,12 @@
 import t from 'tap'
 import { DIMENSIONS, type Granularity } from '../../../src/routes/reports/common.query.ts'
-import { buildNetworkUsageQuery } from '../../../src/routes/reports/network-usage.query.ts'
+import { buildNetworkTotalsQuery, buildNetworkUsageQuery } from '../../../src/routes/reports/network-usage.query.ts'
 import { buildAcquisitionFunnelQuery, funnelUsageEnd } from '../../../src/routes/reports/acquisition-funnel.query.ts'
 import { buildCohortUsageQuery } from '../../../src/routes/reports/cohort-usage.query.ts'
 import { buildReferralCodesQuery } from '../../../src/routes/reports/referral-codes.query.ts'
 import { buildTenantUsageQuery } from '../../../src/routes/reports/tenant-usage.query.ts'
 import type { BuiltQuery } from '../../../src/routes/reports/common.query.ts'
+import { buildNetworkStatsQuery } from '../../../src/routes/reports/network-stats.query.ts'
 import { openFixtureEngine } from './helpers.ts'
 
 const { ch, close } = await openFixtureEngine()
@@ -31,6 +32,9 @@ function variants (): Array<[string, BuiltQuery]> {
     all.push([`referral-codes ${format}`, buildReferralCodesQuery({ ...range, filters, partners: { a: 'b' }, format })])
     all.push([`tenant-usage page ${format}`, buildTenantUsageQuery({ ...range, granularity: 'week', format, limit: 10, after: { period_start: '2026-01-05', tenant_id: '11111111-1111-4111-8111-111111111111' }, window: { from: '2026-01-05', to: '2026-01-19' } })])
   }
+  all.push(['network totals of one range', buildNetworkTotalsQuery([range])])
+  all.push(['public network stats', buildNetworkStatsQuery('2026-02-15')])
+  all.push(['network totals of overlapping ranges', buildNetworkTotalsQuery([range, { from: '1970-01-01', to: '2026-02-01' }])])
   return all
 }
 

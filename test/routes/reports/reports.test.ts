@@ -42,6 +42,19 @@ t.test('network usage per month carries the hand-computed figures', async (t) =>
   t.ok(Number.isFinite(Date.parse(String(meta.generated_at))))
 })
 
+t.test('network usage totals add up the range and count an active tenant once over it', async (t) => {
+  const body = await json(`/reports/network-usage?${RANGE}&granularity=month`) as unknown as { totals: Row, data: Row[] }
+  // Jan: T1, T2, T4 active; Feb: T1, T3. Four tenants, although the months say 3 + 2.
+  t.same(body.totals, { viewer_hours: 9, egress_gb: 2.125, total_sessions: 12, unique_viewers: 5, livepeer_seconds: 220.5, native_seconds: 90, other_processing_seconds: 10, api_requests: 117, api_errors: 6, active_tenants: 4 })
+  for (const granularity of ['day', 'week']) {
+    const other = await json(`/reports/network-usage?${RANGE}&granularity=${granularity}`) as unknown as { totals: Row, data: Row[] }
+    t.same(other.totals, body.totals, `the same totals by ${granularity}`)
+    for (const m of ADDITIVE) t.equal(other.data.reduce((acc, r) => acc + Number(r[m]), 0), body.totals[m], `${granularity} rows add up to the ${m} total`)
+  }
+  const csvText = (await csv(`/reports/network-usage?${RANGE}&granularity=month&format=csv`)).text
+  t.notMatch(csvText, /totals/, 'CSV carries the rows only')
+})
+
 t.test('an earlier refresh of a key and an all-zero row never count, in figures or active tenants', async (t) => {
   const { data } = await json('/reports/network-usage?from=2026-01-05&to=2026-01-26&granularity=day')
   const byDay = new Map(data.map((r) => [r.period_start, r]))

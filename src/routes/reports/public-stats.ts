@@ -1,0 +1,56 @@
+/**
+ * `GET /stats/network`: the public network stats (the RFC's phase 2), in a scope of their
+ * own under `/stats`, outside the reports' operator auth. The scope holds its own CORS
+ * (`@fastify/cors` for the configured origins; its preflight route stays under `/stats/*`)
+ * and its own rate limit (`@fastify/rate-limit`, per client), so neither touches the
+ * host's other routes.
+ *
+ * The answer is rendered once per cache period (see `periodCache`): the body string and its
+ * `ETag` are kept, so a 304 or a 200 costs no query and no serialization.
+ */
+import type { FastifyError, FastifyInstance } from 'fastify'
+import cors from '@fastify/cors'
+import rateLimit from '@fastify/rate-limit'
+import type { ClickHouseHandle } from '../../clickhouse/client.ts'
+import { isUnreachable } from '../../clickhouse/client.ts'
+import { ERR_RATE_LIMITED, ERR_UNAVAILABLE, problemErrorHandler } from '../../errors.ts'
+import { buildNetworkStatsQuery } from './network-stats.query.ts'
+import { etagOf, ifNoneMatchHits, networkStatsBody, periodCache, type NetworkStatsRow, type NormalizedPublicStatsOptions } from './network-stats.ts'
+import { networkStatsSchema } from './network-stats.schema.ts'
+
+/** Registers the stats scope on `app` (the reports plugin's instance), under `prefix` + `/stats`. */
+export async function registerPublicStats (app: FastifyInstance, ch: ClickHouseHandle, opts: Readonly<NormalizedPublicStatsOptions>, prefix = ''): Promise<void> {
+  const stats = periodCache(async () => {
+    const now = new Date()
+    const today = now.toISOString().slice(0, 10)
+    const built = buildNetworkStatsQuery(today)
+    const rs = await ch.client.query({
+      query: `${built.query}\nSETTINGS output_format_json_quote_64bit_integers = 0`,
+      query_params: built.params,
+      format: 'JSONEachRow'
+    })
+    const body = JSON.stringify(networkStatsBody(await rs.json<NetworkStatsRow>(), today, now))
+    return { body, etag: etagOf(body) }
+  }, opts.maxAgeSeconds * 1000)
+  const cacheControl = `public, max-age=${opts.maxAgeSeconds}`
+
+  await app.register(async function publicStats (scope) {
+    scope.setErrorHandler(function statsErrors (error: FastifyError, request, reply) {
+      if (isUnreachable(error)) return problemErrorHandler(new ERR_UNAVAILABLE('ClickHouse is unreachable'), request, reply)
+      return problemErrorHandler(error, request, reply)
+    })
+    await scope.register(cors, { origin: [...opts.corsOrigins], methods: ['GET', 'HEAD'] })
+    await scope.register(rateLimit, {
+      max: opts.rateLimit.max,
+      timeWindow: opts.rateLimit.timeWindowMs,
+      errorResponseBuilder: (_request, context) => new ERR_RATE_LIMITED(`Too many requests: retry in ${context.after}`)
+    })
+
+    scope.get('/network', { schema: networkStatsSchema }, async (request, reply) => {
+      const answer = await stats()
+      reply.header('cache-control', cacheControl).header('etag', answer.etag)
+      if (ifNoneMatchHits(request.headers['if-none-match'], answer.etag)) return reply.code(304).send()
+      return reply.type('application/json; charset=utf-8').send(answer.body)
+    })
+  }, { prefix: `${prefix}/stats` })
+}
