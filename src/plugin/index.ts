@@ -27,16 +27,17 @@ import {
   createCookieReader, encodeFresh, encodeRenewed, encodeReturn, encodeWithin, SIGNATURE_LENGTH, type StoredCookie
 } from './cookie-codec.ts'
 import { normalizeOptions, pathInside, type AttributionCaptureOptions, type CaptureSettings } from './options.ts'
-import { createParamReader, signalParamNames, type CampaignParams } from './params.ts'
+import { createParamReader, signalParamNames, withSignupInputs, type CampaignParams } from './params.ts'
 import { MAX_BEACON_URL, referralRouteSchema, touchRouteSchema } from './routes.schema.ts'
 import { firstString, hostOf, landingPageOf, sanitizeUrl } from './sanitize.ts'
 import {
-  buildTouch, externalReferrer, isSignal, signupAttributionOf, snapshotOf,
+  buildTouch, checkSignupInput, externalReferrer, isSignal, signupAttributionOf, snapshotOf,
   SignupAttributionInputError, type SignupAttributionInput, type TouchState
 } from './touch.ts'
 
 export type { AttributionCaptureOptions } from './options.ts'
 export type { SignupAttributionInput } from './touch.ts'
+export type { SignupUtm } from './params.ts'
 export * from './options.ts'
 
 declare module 'fastify' {
@@ -50,7 +51,9 @@ declare module 'fastify' {
     /**
      * The `SignupAttribution` a signup handler persists: seed fields from the first touch
      * (this request's touch when the visitor has none), channel group, client kind, first
-     * touch time, last touch and allow-listed metadata (`metadata_json`).
+     * touch time, last touch and allow-listed metadata (`metadata_json`). A referral code
+     * the visitor typed (`referralCode`) and UTM fields of a JSON body (`utm`) count as if
+     * the signup request's query had carried them: same sanitizing, same channel rules.
      */
     signupAttribution: (input: SignupAttributionInput) => SignupAttribution
   }
@@ -310,10 +313,29 @@ async function attributionCapture (fastify: FastifyInstance, options: Attributio
     }
   })
   fastify.decorateRequest('signupAttribution', function signupAttribution (this: FastifyRequest, input: SignupAttributionInput): SignupAttribution {
-    const state = stateOf(this)
-    const fromCookie = storedOf(this) !== null
     try {
-      return signupAttributionOf(input, state, fromCookie, clientOf(this), currentTouch(this), settings.metadataKeys)
+      checkSignupInput(input)
+      let state = stateOf(this)
+      let current = currentTouch(this)
+      const i = requestInputs(this)
+      const form = withSignupInputs(i.params, input.utm, input.referralCode, settings)
+      if (form !== null) {
+        const { params } = form
+        // What the form or body carries counts as this request's query would: a new touch
+        // of its own, the last touch of a returning visitor when it is a signal.
+        current = buildTouch(settings.now(), params, i.referrer, i.landing)
+        const before = storedOf(this)?.state() ?? null
+        if (before !== null) state = isSignal(params, i.referrer) ? { first: before.first, last: current } : before
+        else if (state !== null) state = { first: current, last: current }
+      }
+      return signupAttributionOf(input, {
+        state,
+        firstFromCookie: storedOf(this) !== null,
+        client: clientOf(this),
+        current,
+        typedCode: form?.typedCode === true,
+        allowed: settings.metadataKeys
+      })
     } catch (err) {
       if (err instanceof SignupAttributionInputError) throw new ERR_INVALID_OPTION(`signupAttribution.${err.option}`, err.message)
       throw err

@@ -10,7 +10,7 @@ import type { AttributionSnapshot, ClientKind, SignupAttribution, SignupChannel,
 import { SIGNUP_CHANNELS } from '../contracts.ts'
 import { CHANNEL_RULES_VERSION, channelGroupOf } from './channel.ts'
 import type { ClientClass } from './client-kind.ts'
-import { hasCampaign, type CampaignParams } from './params.ts'
+import { hasCampaign, type CampaignParams, type SignupUtm } from './params.ts'
 import { hostMatches, hostOf, pathOf, sanitizeText } from './sanitize.ts'
 
 /** An entry of the referrer exclusion list: a host (subdomains included) and an optional path prefix. */
@@ -143,6 +143,19 @@ export interface SignupAttributionInput {
   method: string
   /** Extra facts; only allow-listed keys with scalar values are kept. */
   metadata?: Readonly<Record<string, unknown>>
+  /**
+   * A referral code the visitor typed into the signup form (or an API client sent in its
+   * body). Read as a `?ref=` on the signup request would be (sanitized, checked against
+   * `referralCodePattern`; an invalid code is ignored), and it wins over a code from the
+   * cookie. Default none.
+   */
+  referralCode?: string | null
+  /**
+   * UTM fields from a JSON body, for API and agent clients that cannot put them in the
+   * query. When any is usable they replace the signup request's own UTM values, as if its
+   * query had carried them; sanitized and grouped like query values. Default none.
+   */
+  utm?: SignupUtm | null
 }
 
 /** A programming error in a signup handler's call (not the visitor's fault). */
@@ -154,22 +167,51 @@ export class SignupAttributionInputError extends TypeError {
   }
 }
 
-/**
- * The `SignupAttribution` of a signup request: seed fields from the first touch (the
- * current request's touch when the visitor has none), the referral code of the first touch,
- * else of the last, else of the request; client kind of the signup request itself.
- */
-export function signupAttributionOf (input: SignupAttributionInput, state: TouchState | null, firstFromCookie: boolean, client: ClientClass, current: Touch, allowed: ReadonlySet<string>): SignupAttribution {
-  if (input === null || typeof input !== 'object') throw new SignupAttributionInputError('input', 'expected { channel, method, metadata }')
-  if (!(SIGNUP_CHANNELS as readonly string[]).includes(input.channel)) {
+/** Checks the shape of a signup handler's call; throws `SignupAttributionInputError`. */
+export function checkSignupInput (input: unknown): asserts input is SignupAttributionInput {
+  if (input === null || typeof input !== 'object') throw new SignupAttributionInputError('input', 'expected { channel, method, metadata, referralCode, utm }')
+  const i = input as Record<string, unknown>
+  if (!(SIGNUP_CHANNELS as readonly unknown[]).includes(i.channel)) {
     throw new SignupAttributionInputError('channel', `must be one of ${SIGNUP_CHANNELS.join(', ')}`)
   }
-  if (typeof input.method !== 'string' || !METHOD_RE.test(input.method)) {
+  if (typeof i.method !== 'string' || !METHOD_RE.test(i.method)) {
     throw new SignupAttributionInputError('method', 'must match [a-z0-9_]{1,64}')
   }
+  if (i.referralCode !== undefined && i.referralCode !== null && typeof i.referralCode !== 'string') {
+    throw new SignupAttributionInputError('referralCode', 'must be a string, null or absent')
+  }
+  if (i.utm !== undefined && i.utm !== null && (typeof i.utm !== 'object' || Array.isArray(i.utm))) {
+    throw new SignupAttributionInputError('utm', 'must be an object of utm_* strings, null or absent')
+  }
+}
+
+/** What a signup request knows besides the handler's input. */
+export interface SignupContext {
+  /** First and last touch after this request; null when the visitor has none. */
+  state: TouchState | null
+  /** The first touch came from the cookie (not from this request). */
+  firstFromCookie: boolean
+  client: ClientClass
+  /** This request's own touch, with the form's or body's inputs applied. */
+  current: Touch
+  /** A valid referral code was typed: it wins over the cookie's codes. */
+  typedCode: boolean
+  /** Metadata keys kept. */
+  allowed: ReadonlySet<string>
+}
+
+/**
+ * The `SignupAttribution` of a signup request: seed fields from the first touch (the
+ * current request's touch when the visitor has none), the typed referral code, else the
+ * code of the first touch, else of the last, else of the request; client kind of the
+ * signup request itself.
+ */
+export function signupAttributionOf (input: SignupAttributionInput, ctx: SignupContext): SignupAttribution {
+  checkSignupInput(input)
+  const { state, current, client } = ctx
   const seed = state?.first ?? current
   const metadata: Record<string, string | number | boolean> = {
-    ...allowListedMetadata(input.metadata, allowed),
+    ...allowListedMetadata(input.metadata, ctx.allowed),
     client_rule: client.rule,
     channel_rules: CHANNEL_RULES_VERSION
   }
@@ -184,12 +226,12 @@ export function signupAttributionOf (input: SignupAttributionInput, state: Touch
     utm_term: seed.utm_term,
     http_referer: seed.http_referer,
     landing_page: seed.landing_page,
-    referral_code: state?.first.referral_code ?? state?.last.referral_code ?? current.referral_code,
+    referral_code: ctx.typedCode ? current.referral_code : state?.first.referral_code ?? state?.last.referral_code ?? current.referral_code,
     is_agent: client.isAgent,
     metadata_json: JSON.stringify(metadata),
     channel_group: seed.channel_group,
     client_kind: client.kind as ClientKind,
-    first_touch_at: state !== null && firstFromCookie ? state.first.at : null,
+    first_touch_at: state !== null && ctx.firstFromCookie ? state.first.at : null,
     last_touch: state?.last ?? null
   }
 }

@@ -355,3 +355,44 @@ test('skipAttribution turns capture off for a whole scope', async (t) => {
   t.equal(res.headers['set-cookie'], undefined)
   t.ok(cookiePair((await app.inject({ url: '/pricing?utm_source=google', headers: NAVIGATE })).headers['set-cookie']), 'routes outside the scope are still captured')
 })
+
+test('a typed referral code and body UTM fields give the same channel group as the same values arriving through the cookie', async (t) => {
+  const app = await buildApp()
+  const cases: Array<{ utm: Record<string, string>, code?: string }> = [
+    { utm: {}, code: 'FRIEND-7' },
+    { utm: { utm_source: 'partner-portal', utm_medium: 'referral' } },
+    { utm: { utm_source: 'newsletter', utm_medium: 'email', utm_campaign: 'launch' }, code: 'PARTNER1' },
+    { utm: { utm_source: 'google', utm_medium: 'cpc', utm_term: 'video api' }, code: 'PARTNER1' },
+    { utm: { utm_source: 'chatgpt.com' }, code: 'AGENT-9' },
+    { utm: { utm_source: 'partner', utm_content: 'banner_v2' }, code: 'BLOG-2' }
+  ]
+  for (const c of cases) {
+    const query = new URLSearchParams({ ...c.utm, ...(c.code !== undefined ? { ref: c.code } : {}) })
+    const land = await app.inject({ url: `/?${query}`, headers: NAVIGATE })
+    const viaCookie = (await app.inject({ method: 'POST', url: '/signup', headers: { cookie: cookiePair(land.headers['set-cookie'])!, 'user-agent': UA.curl }, payload: {} })).json<SignupAttribution>()
+    const typed = (await app.inject({ method: 'POST', url: '/signup', headers: { 'user-agent': UA.curl }, payload: { utm: c.utm, referralCode: c.code } })).json<SignupAttribution>()
+    t.equal(typed.channel_group, viaCookie.channel_group, `${query}: ${viaCookie.channel_group}`)
+    for (const f of ['utm_source', 'utm_medium', 'utm_campaign', 'utm_content', 'utm_term', 'referral_code'] as const) t.equal(typed[f], viaCookie[f], `${query}: ${f}`)
+  }
+})
+
+test('body UTM fields replace the signup request\'s own UTM values only when one is usable', async (t) => {
+  const app = await buildApp()
+  const replaced = (await app.inject({ method: 'POST', url: '/signup?utm_source=google&utm_medium=cpc&gclid=x', headers: { 'user-agent': UA.curl }, payload: { channel: 'api', method: 'api_key', utm: { utm_source: ' partner\u0000portal ', utm_campaign: 'q4' } } })).json<SignupAttribution>()
+  t.match(replaced, { utm_source: 'partnerportal', utm_medium: null, utm_campaign: 'q4', channel_group: 'paid_search' }, 'the click id of the query still counts')
+  t.equal(JSON.parse(replaced.metadata_json).click_id_type, 'gclid')
+  const blank = (await app.inject({ method: 'POST', url: '/signup?utm_source=google&utm_medium=cpc', headers: { 'user-agent': UA.curl }, payload: { utm: { utm_source: '  ', utm_medium: '\u0007' } } })).json<SignupAttribution>()
+  t.match(blank, { utm_source: 'google', utm_medium: 'cpc', channel_group: 'paid_search' })
+})
+
+test('a typed referral code wins over the cookie\'s and an invalid one is ignored', async (t) => {
+  const app = await buildApp()
+  const cookie = cookiePair((await app.inject({ url: '/?ref=FIRST-1', headers: NAVIGATE })).headers['set-cookie'])!
+  const typed = (await app.inject({ method: 'POST', url: '/signup', headers: { cookie }, payload: { referralCode: 'TYPED-2' } })).json<SignupAttribution>()
+  t.match(typed, { referral_code: 'TYPED-2', channel_group: 'referral_program', first_touch_at: /T/ })
+  t.equal(typed.last_touch?.referral_code, 'TYPED-2', 'the typed code is the signup request\'s touch')
+  const invalid = (await app.inject({ method: 'POST', url: '/signup', headers: { cookie }, payload: { referralCode: 'not a code!' } })).json<SignupAttribution>()
+  t.equal(invalid.referral_code, 'FIRST-1')
+  const bad = await app.inject({ method: 'POST', url: '/signup', payload: { referralCode: 42 } })
+  t.equal(bad.json().code, 'FW_ATTR_INVALID_OPTION')
+})
