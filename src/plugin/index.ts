@@ -24,12 +24,12 @@ import type { AttributionSnapshot, SignupAttribution, Touch } from '../contracts
 import { ERR_BAD_REQUEST, ERR_INVALID_OPTION, problemErrorHandler, sendProblem } from '../errors.ts'
 import { createClientClassifier, type ClientClass } from './client-kind.ts'
 import {
-  createCookieReader, encodeFresh, encodeRenewed, encodeReturn, encodeWithin, SIGNATURE_LENGTH, type StoredCookie
+  createCookieReader, encodeFresh, encodePayload, encodeRenewed, encodeReturn, encodeWithin, SIGNATURE_LENGTH, type StoredCookie
 } from './cookie-codec.ts'
 import { normalizeOptions, pathInside, type AttributionCaptureOptions, type CaptureSettings } from './options.ts'
 import { createParamReader, signalParamNames, withSignupInputs, type CampaignParams } from './params.ts'
 import { MAX_BEACON_URL, referralRouteSchema, touchRouteSchema } from './routes.schema.ts'
-import { firstString, hostOf, landingPageOf, sanitizeUrl } from './sanitize.ts'
+import { firstString, hostOf, landingPageOf, sanitizeUrl } from '../shared/sanitize.ts'
 import {
   buildTouch, checkSignupInput, externalReferrer, isSignal, signupAttributionOf, snapshotOf,
   SignupAttributionInputError, type SignupAttributionInput, type TouchState
@@ -254,14 +254,20 @@ async function attributionCapture (fastify: FastifyInstance, options: Attributio
     }
     const stored = storedOf(request)
     const signal = isSignal(inputs.params, inputs.referrer)
-    if (stored !== null && !signal && !stored.renew) {
+    if (stored !== null && !signal && !stored.renew && !stored.legacy) {
       c.outcome = Outcome.Kept
       return
     }
+    const before = stored?.legacy === true ? stored.state() : null
     let payload: string
-    if (stored === null) {
+    if (stored === null || (stored.legacy && before === null)) {
       payload = encodeFresh(touch, second, now)
       c.outcome = Outcome.Fresh
+    } else if (before !== null) {
+      // Written before redaction: rewritten from its redacted touches, never reused as is.
+      c.fitted = { first: before.first, last: signal ? touch : before.last }
+      payload = encodePayload(c.fitted, now)
+      c.outcome = Outcome.Fitted
     } else if (signal) {
       payload = encodeReturn(stored, touch, second, now)
       c.outcome = Outcome.Returned
@@ -275,7 +281,7 @@ async function attributionCapture (fastify: FastifyInstance, options: Attributio
       c.fitted = fitted.state
       c.outcome = Outcome.Fitted
     }
-    const firstAt = stored?.firstAtMs ?? second * 1000
+    const firstAt = stored === null || c.outcome === Outcome.Fresh ? second * 1000 : stored.firstAtMs
     const maxAge = Math.min(settings.maxAgeSeconds, Math.max(1, Math.ceil((firstAt + maxAgeMs - now) / 1000)))
     void reply.setCookie(settings.cookieName, payload, { ...cookieOptions, maxAge })
   }

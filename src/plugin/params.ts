@@ -11,7 +11,8 @@
  * - click id: the first present of the 17 known click-id parameters; only its name is kept.
  */
 import type { Touch } from '../contracts.ts'
-import { sanitizeText } from './sanitize.ts'
+import { isSensitive, REDACTED } from '../shared/redact.ts'
+import { sanitizeText, sanitizeValue } from '../shared/sanitize.ts'
 
 /** Click-id parameters (PostHog's list), in precedence order. Only the name is ever kept. */
 export const CLICK_ID_PARAMS = Object.freeze([
@@ -44,15 +45,22 @@ export function signalParamNames (rules: ParamRules): ReadonlySet<string> {
   return new Set<string>([...UTM_PARAMS, ...EXTRA_CAMPAIGN_PARAMS, ...CLICK_ID_PARAMS, ...rules.referralCodeParams, ...rules.sourceAliasParams])
 }
 
-/** A campaign value (`utm_*`, a source alias) as it may be kept: bounded printable text, or null. */
+/**
+ * A campaign value (`utm_*`, a source alias) as it may be kept: bounded printable text,
+ * `(redacted)` when it holds an e-mail or wallet address or a credential-like token, or null.
+ */
 export function campaignText (value: unknown, max: number): string | null {
-  return sanitizeText(value, max)
+  return sanitizeValue(value, max)
 }
 
-/** Sanitizes a referral code: null unless it matches the pattern. */
+/**
+ * Sanitizes a referral code: null unless it matches the pattern; `(redacted)` when it holds
+ * an e-mail or wallet address (a valid code is exempt from the token rule).
+ */
 export function referralCodeOf (value: unknown, rules: ParamRules): string | null {
   const code = sanitizeText(value, 64)
-  return code !== null && rules.referralCodePattern.test(code) ? code : null
+  if (code === null || !rules.referralCodePattern.test(code)) return null
+  return isSensitive(code, false) ? REDACTED : code
 }
 
 type UtmField = typeof UTM_PARAMS[number]

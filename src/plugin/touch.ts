@@ -11,7 +11,8 @@ import { SIGNUP_CHANNELS } from '../contracts.ts'
 import { CHANNEL_RULES_VERSION, channelGroupOf } from './channel.ts'
 import type { ClientClass } from './client-kind.ts'
 import { hasCampaign, type CampaignParams, type SignupUtm } from './params.ts'
-import { hostMatches, hostOf, pathOf, sanitizeText } from './sanitize.ts'
+import { isPiiValue } from '../shared/redact.ts'
+import { hostMatches, hostOf, pathOf, sanitizeValue } from '../shared/sanitize.ts'
 
 /** An entry of the referrer exclusion list: a host (subdomains included) and an optional path prefix. */
 export interface ReferrerExclusion {
@@ -114,11 +115,12 @@ export const DEFAULT_METADATA_KEYS = Object.freeze([
   'plan', 'invite_type', 'referral_status', 'api_client'
 ])
 
-// Values that look like PII never enter metadata: e-mail and wallet addresses, IPv4/IPv6.
-const PII_VALUE = /@|0x[0-9a-f]{40}|\b\d{1,3}(?:\.\d{1,3}){3}\b|\b[0-9a-f]{1,4}(?::[0-9a-f]{0,4}){4,7}\b/i
 const METHOD_RE = /^[a-z0-9_]{1,64}$/
 
-/** Allow-listed, bounded metadata; PII-looking and non-scalar values are dropped. */
+/**
+ * Allow-listed, bounded metadata; non-scalar values are dropped, and a text holding an
+ * e-mail, wallet or IP address or a credential-like token becomes `(redacted)`.
+ */
 export function allowListedMetadata (metadata: Readonly<Record<string, unknown>> | undefined, allowed: ReadonlySet<string>): Record<string, string | number | boolean> {
   const out: Record<string, string | number | boolean> = {}
   if (metadata === undefined || metadata === null || typeof metadata !== 'object') return out
@@ -128,8 +130,8 @@ export function allowListedMetadata (metadata: Readonly<Record<string, unknown>>
     if (typeof value === 'boolean') out[key] = value
     else if (typeof value === 'number' && Number.isFinite(value)) out[key] = value
     else if (typeof value === 'string') {
-      const text = sanitizeText(value, 200)
-      if (text !== null && !PII_VALUE.test(text)) out[key] = text
+      const text = sanitizeValue(value, 200, isPiiValue)
+      if (text !== null) out[key] = text
     }
   }
   return out

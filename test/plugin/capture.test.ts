@@ -105,7 +105,7 @@ test('a gateway that registered @fastify/cookie first with the same secrets keep
   app.get('/', async (request) => ({ parsed: request.cookies !== null }))
   const land = await app.inject({ url: '/?utm_source=google', headers: NAVIGATE })
   const cookie = cookiePair(land.headers['set-cookie'])!
-  t.match(cookie, /^fw_attr=2\|/)
+  t.match(cookie, /^fw_attr=3\|/)
   t.match(land.headers['set-cookie'], /^fw_attr=[^;]+; Max-Age=7776000; Path=\/; HttpOnly; Secure; SameSite=Lax$/, 'the gateway\'s cookie defaults do not leak into the attribution cookie')
   t.equal((await app.inject({ url: '/api/attribution', headers: { cookie } })).json<AttributionSnapshot>().first_touch?.utm_source, 'google')
   t.same((await app.inject({ url: '/', headers: { cookie: 'a=1' } })).json(), { parsed: true }, 'its own parsing hook stays on')
@@ -306,7 +306,7 @@ test('signupAttribution seeds from the first touch and records the signup reques
   })
   t.equal(sa.last_touch?.utm_source, 'newsletter')
   const metadata = JSON.parse(sa.metadata_json) as Record<string, unknown>
-  t.same(metadata, { chain_id: 8453, wallet_connector: 'coinbase', client_rule: 'ua:claude-code', channel_rules: 1 })
+  t.same(metadata, { chain_id: 8453, wallet_connector: 'coinbase', agent_name: '(redacted)', client_rule: 'ua:claude-code', channel_rules: 1 })
 })
 
 test('signupAttribution falls back to the signup request when the visitor has no touch', async (t) => {
@@ -395,4 +395,37 @@ test('a typed referral code wins over the cookie\'s and an invalid one is ignore
   t.equal(invalid.referral_code, 'FIRST-1')
   const bad = await app.inject({ method: 'POST', url: '/signup', payload: { referralCode: 42 } })
   t.equal(bad.json().code, 'FW_ATTR_INVALID_OPTION')
+})
+
+test('the real links of issue 12 show the marker in the snapshot, the cookie and the signup attribution', async (t) => {
+  const app = await buildApp()
+  const wallet = '0x52908400098527886E0F7030069857D2E4169EE7'
+  const land = await app.inject({
+    url: `/pricing?utm_source=newsletter&utm_medium=email&utm_content=john.doe@example.com&utm_campaign=airdrop_${wallet}`,
+    headers: { ...NAVIGATE, referer: 'https://partner.example.org/invite/jane@corp.example' }
+  })
+  const line = land.headers['set-cookie'] as string
+  for (const pii of ['john.doe', 'jane', wallet.slice(2), '%40']) t.notMatch(line.toLowerCase(), pii.toLowerCase(), `no ${pii} in the cookie`)
+  const cookie = cookiePair(line)!
+  const snap = (await app.inject({ url: '/api/attribution', headers: { cookie } })).json<AttributionSnapshot>()
+  t.match(snap.first_touch, { utm_content: '(redacted)', utm_campaign: '(redacted)', utm_source: 'newsletter', http_referer: 'https://partner.example.org/invite/(redacted)', channel_group: 'email' })
+  const sa = (await app.inject({ method: 'POST', url: '/signup', headers: { cookie }, payload: { utm: { utm_term: 'jane@corp.example' }, metadata: { agent_name: wallet } } })).json<SignupAttribution>()
+  t.match(sa, { utm_content: '(redacted)', utm_campaign: '(redacted)', http_referer: 'https://partner.example.org/invite/(redacted)' })
+  t.equal(sa.last_touch?.utm_term, '(redacted)', 'body UTM fields are redacted too')
+  t.equal(JSON.parse(sa.metadata_json).agent_name, '(redacted)')
+})
+
+test('a cookie written before redaction is read redacted and rewritten on its next capture', async (t) => {
+  const now = Date.parse('2026-06-01T00:00:00Z')
+  const app = await buildApp({ now: () => now })
+  const params = { utm_source: 'newsletter', utm_medium: 'email', utm_campaign: null, utm_content: 'john.doe@example.com', utm_term: null, click_id_type: null, referral_code: null, extra: [] }
+  const touch = buildTouch(now - DAY, params, null, 'https://app.example.com/invite/jane@corp.example')
+  const legacy = `fw_attr=${sign('2' + encodePayload({ first: touch, last: touch }, now - DAY).slice(1), SECRET)}`
+  const snap = (await app.inject({ url: '/api/attribution', headers: { cookie: legacy } })).json<AttributionSnapshot>()
+  t.match(snap.first_touch, { utm_source: 'newsletter', utm_content: '(redacted)', landing_page: 'https://app.example.com/invite/(redacted)' })
+  const nav = await app.inject({ url: '/pricing', headers: { ...NAVIGATE, cookie: legacy } })
+  const line = nav.headers['set-cookie'] as string
+  t.match(line, /^fw_attr=3\|/, 'rewritten without a new signal')
+  t.notMatch(line, /john|jane/)
+  t.equal((await app.inject({ url: '/api/attribution', headers: { cookie: cookiePair(line)! } })).json<AttributionSnapshot>().first_touch?.at, touch.at, 'the first touch is kept')
 })
