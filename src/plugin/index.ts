@@ -83,7 +83,7 @@ export function skipAttribution (route: RouteOptions): void {
 }
 
 /** What this request did to the visitor's touches. */
-const enum Outcome { None, Kept, Fresh, Returned, Renewed, Fitted, NoCookie }
+const enum Outcome { None, Kept, Fresh, Returned, Renewed, Fitted, NoCookie, Denied }
 
 /** Per-request state, created only when something needs it. */
 interface RequestCapture {
@@ -94,6 +94,8 @@ interface RequestCapture {
   outcome: Outcome
   /** The state written when it had to be shortened to fit. */
   fitted: TouchState | null
+  /** Consent is denied: undefined = not asked yet. */
+  denied: boolean | undefined
 }
 
 type CaptureRequest = FastifyRequest & { [kCapture]: RequestCapture | null }
@@ -145,6 +147,7 @@ async function attributionCapture (fastify: FastifyInstance, options: Attributio
   if (settings.cookieDomain !== null) cookieOptions.domain = settings.cookieDomain
   if (cookiePlugin === 'shared') Object.assign(cookieOptions, { secure: settings.secure, domain: settings.cookieDomain ?? undefined, expires: undefined, partitioned: undefined, priority: undefined, encode: undefined })
   Object.freeze(cookieOptions)
+  const clearOptions: CookieSerializeOptions = Object.freeze({ httpOnly: true, sameSite: 'lax', path: settings.cookiePath, secure: settings.secure, domain: settings.cookieDomain ?? undefined })
   // Budget of the payload: everything else on the final Set-Cookie line, with the longest Max-Age
   // (`name=<payload>.<signature>; Max-Age=…; Domain=…; Path=…; HttpOnly; Secure; SameSite=Lax`).
   const payloadBudget = settings.maxCookieBytes - settings.cookieName.length - 1 - SIGNATURE_LENGTH -
@@ -155,7 +158,7 @@ async function attributionCapture (fastify: FastifyInstance, options: Attributio
     const r = request as CaptureRequest
     let c = r[kCapture]
     if (c === null || c === undefined) {
-      c = { client: undefined, touch: undefined, stored: undefined, outcome: Outcome.None, fitted: null }
+      c = { client: undefined, touch: undefined, stored: undefined, outcome: Outcome.None, fitted: null, denied: undefined }
       r[kCapture] = c
     }
     return c
@@ -208,10 +211,40 @@ async function attributionCapture (fastify: FastifyInstance, options: Attributio
     return fastify.parseCookie(header)[settings.cookieName]
   }
 
+  /** The host's answer, `Sec-GPC: 1` for `unknown`, then `unknownConsent`. */
+  function askConsent (request: FastifyRequest): boolean {
+    let answer: unknown = 'unknown'
+    if (settings.consent !== null) {
+      try {
+        answer = settings.consent(request)
+      } catch (err) {
+        request.log.warn({ err }, 'attribution consent hook failed: counted as denied')
+        answer = 'denied'
+      }
+    }
+    if (answer !== 'granted' && answer !== 'denied') answer = request.headers['sec-gpc'] === '1' ? 'denied' : settings.unknownConsent
+    return answer === 'denied'
+  }
+
+  /** Whether consent to the cookie is denied for this request (asked once, kept once there is capture state). */
+  function deniedOf (request: FastifyRequest): boolean {
+    const existing = (request as CaptureRequest)[kCapture]
+    if (existing !== null && existing !== undefined && existing.denied !== undefined) return existing.denied
+    const denied = askConsent(request)
+    if (denied || (existing !== null && existing !== undefined)) captureOf(request).denied = denied
+    return denied
+  }
+
+  /** Clears the attribution cookie when the request carries one. */
+  function clearIfPresent (request: FastifyRequest, reply: FastifyReply): void {
+    if (cookieValueOf(request) !== undefined) void reply.clearCookie(settings.cookieName, clearOptions)
+  }
+
   function storedOf (request: FastifyRequest): StoredCookie | null {
     const c = captureOf(request)
     if (c.stored !== undefined) return c.stored
     c.stored = null
+    if (deniedOf(request)) return null
     const value = cookieValueOf(request)
     if (value !== undefined) {
       const verdict = readCookie(value, settings.now())
@@ -224,7 +257,8 @@ async function attributionCapture (fastify: FastifyInstance, options: Attributio
   function stateOf (request: FastifyRequest): TouchState | null {
     const c = captureOf(request)
     switch (c.outcome) {
-      case Outcome.NoCookie: return null
+      case Outcome.NoCookie:
+      case Outcome.Denied: return null
       case Outcome.Fresh: return { first: c.touch!, last: c.touch! }
       case Outcome.Returned: {
         const s = c.stored!.state()
@@ -250,6 +284,11 @@ async function attributionCapture (fastify: FastifyInstance, options: Attributio
     c.touch = touch
     if (settings.noCookieKinds.has(client.kind)) {
       c.outcome = Outcome.NoCookie
+      return
+    }
+    if (deniedOf(request)) {
+      c.outcome = Outcome.Denied
+      clearIfPresent(request, reply)
       return
     }
     const stored = storedOf(request)
@@ -299,13 +338,13 @@ async function attributionCapture (fastify: FastifyInstance, options: Attributio
       const mode = raw.headers['sec-fetch-mode']
       candidate = mode !== undefined ? mode === 'navigate' : raw.headers.accept?.includes('text/html') === true
     }
-    if (candidate) {
-      try {
-        capture(request, reply, requestInputs(request))
-      } catch (err) {
-        // Attribution never breaks a request.
-        request.log.warn({ err }, 'attribution capture failed')
-      }
+    try {
+      if (candidate) capture(request, reply, requestInputs(request))
+      // Any other request pays for the consent check only when it carries the cookie.
+      else if (raw.headers.cookie?.includes(settings.cookieName) === true && deniedOf(request)) clearIfPresent(request, reply)
+    } catch (err) {
+      // Attribution never breaks a request.
+      request.log.warn({ err }, 'attribution capture failed')
     }
     hookDone()
   }
@@ -340,6 +379,7 @@ async function attributionCapture (fastify: FastifyInstance, options: Attributio
         client: clientOf(this),
         current,
         typedCode: form?.typedCode === true,
+        consentDenied: deniedOf(this),
         allowed: settings.metadataKeys
       })
     } catch (err) {

@@ -198,6 +198,8 @@ export interface SignupContext {
   current: Touch
   /** A valid referral code was typed: it wins over the cookie's codes. */
   typedCode: boolean
+  /** Consent was denied: the row is marked `metadata.consent = 'denied'`. */
+  consentDenied: boolean
   /** Metadata keys kept. */
   allowed: ReadonlySet<string>
 }
@@ -218,6 +220,9 @@ export function signupAttributionOf (input: SignupAttributionInput, ctx: SignupC
     channel_rules: CHANNEL_RULES_VERSION
   }
   if (seed.click_id_type !== null) metadata.click_id_type = seed.click_id_type
+  // The plugin's to say, never the handler's.
+  delete metadata.consent
+  if (ctx.consentDenied) metadata.consent = 'denied'
   return {
     signup_channel: input.channel,
     signup_method: input.method,
