@@ -1,8 +1,8 @@
 /**
  * The attribution cookie's value: a versioned, compact payload carrying its issue time, and
- * its verification (through `@fastify/cookie`'s `unsignCookie`, rotating secrets) and expiry.
- * Signing and writing are `@fastify/cookie`'s (`reply.setCookie(…, { signed: true })`); this
- * module never touches crypto.
+ * its verification (through `@fastify/cookie`'s `Signer`, rotating secrets) and expiry.
+ * Signing and serializing are `@fastify/cookie`'s (its `Signer` and serializer); this module
+ * never touches crypto.
  *
  * Why not JSON + base64: two touches with their URLs must fit in 1 KB on the wire, and a
  * pipe-separated list of fields is about half the size. Layout (v3):
@@ -230,7 +230,7 @@ export function decodePayload (payload: string, renew = false): StoredCookie | n
   return new StoredCookie(issued * 1000, firstAt * 1000, renew, payload.slice(firstStart, lastStart - 1), lastSegment, legacy)
 }
 
-/** What `@fastify/cookie`'s `unsignCookie` answers. */
+/** What `@fastify/cookie`'s `Signer#unsign` answers. */
 export interface UnsignResult {
   valid: boolean
   renew: boolean
@@ -251,7 +251,7 @@ export const MAX_COOKIE_VALUE = 4096
 const FUTURE_SKEW_MS = 5 * 60_000
 
 /**
- * A reader of cookie values signed by `@fastify/cookie`: `unsign` is its `unsignCookie`
+ * A reader of cookie values signed by `@fastify/cookie`: `unsign` is its `Signer#unsign`
  * (every secret verifies; `renew` flags an older one), `maxAgeMs` the lifetime counted from
  * the first touch and from the issue time.
  */

@@ -8,17 +8,22 @@
  * set. `request.attribution` and `request.signupAttribution()` read the cookie lazily when a
  * handler asks.
  *
- * Cookies are `@fastify/cookie`'s: the plugin registers it (`secret: [newest, ...older]`,
- * `hook: false`, so no request pays for parsing it does not need) unless the gateway did so
- * first with the same secrets; it parses the Cookie header with `parseCookie` only where it
- * reads the attribution cookie, verifies with `unsignCookie` (an older secret → re-signed
- * with the newest) and writes with `reply.setCookie(…, { signed: true })`.
+ * Cookies are `@fastify/cookie`'s, without its per-reply hook: the plugin signs and verifies
+ * with the library's `Signer` over its own secrets (`[newest, ...older]`: an older secret →
+ * re-signed with the newest), parses the Cookie header with the library's parser only where
+ * it reads the attribution cookie, and writes the `Set-Cookie` line the library serializes
+ * straight to the reply (`reply.header`). The library is registered, for its serializer and
+ * parser, in an empty encapsulated scope (or the gateway's registration is used), so its
+ * `onSend` hook, which `reply.setCookie` needs, runs on no route of the gateway's.
+ *
+ * Consent: `consent(request)` and `Sec-GPC` decide, per request, whether the cookie may be
+ * set; under `denied` it is not, and one the request carries is cleared.
  *
  * Routes (in an encapsulated child, with the problem+json error handler): `POST
  * /attribution/touch` (SPA landing beacon) and `GET /r/:code` (referral link).
  */
 import fp from 'fastify-plugin'
-import fastifyCookie, { sign, type CookieSerializeOptions } from '@fastify/cookie'
+import fastifyCookie, { Signer, type SerializeOptions } from '@fastify/cookie'
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler, RouteOptions } from 'fastify'
 import type { AttributionSnapshot, SignupAttribution, Touch } from '../contracts.ts'
 import { ERR_BAD_REQUEST, ERR_INVALID_OPTION, problemErrorHandler, sendProblem } from '../errors.ts'
@@ -111,43 +116,47 @@ const NO_PARAMS: CampaignParams = Object.freeze({
   click_id_type: null, referral_code: null, extra: []
 }) as CampaignParams
 
+/** The parts of `@fastify/cookie` the plugin uses: its serializer and its parser. */
+interface CookieLibrary {
+  serialize: (name: string, value: string, options: SerializeOptions) => string
+  parse: (header: string) => Record<string, string | undefined>
+}
+
 /**
- * Registers `@fastify/cookie` with the plugin's secrets and without its parsing hook, or,
- * when the gateway registered it already, checks that it signs with the newest of these
- * secrets and verifies the older ones.
+ * `@fastify/cookie`'s serializer and parser: the gateway's when it registered the library
+ * where the plugin is, else from an instance registered in an empty encapsulated scope, so
+ * that the library's per-reply `onSend` hook runs on no route.
  */
-async function useFastifyCookie (fastify: FastifyInstance, secrets: readonly string[]): Promise<'registered' | 'shared'> {
-  if (!fastify.hasPlugin('@fastify/cookie')) {
-    await fastify.register(fastifyCookie, { secret: [...secrets], hook: false })
-    return 'registered'
+async function cookieLibrary (fastify: FastifyInstance): Promise<CookieLibrary> {
+  if (fastify.hasDecorator('serializeCookie') && fastify.hasDecorator('parseCookie')) {
+    return { serialize: fastify.serializeCookie, parse: fastify.parseCookie }
   }
-  if (!fastify.hasDecorator('unsignCookie')) {
-    throw new ERR_INVALID_OPTION('secrets', '@fastify/cookie is registered without a secret: register it with secret: [newest, ...older] (the same secrets), or let this plugin register it')
-  }
-  const probe = 'fw-attr-secret-probe'
-  const same = fastify.signCookie(probe) === sign(probe, secrets[0]!) && secrets.every((s) => fastify.unsignCookie(sign(probe, s)).valid)
-  if (!same) throw new ERR_INVALID_OPTION('secrets', '@fastify/cookie is registered with other secrets: pass it the same secrets, newest first')
-  return 'shared'
+  let library: CookieLibrary | undefined
+  await fastify.register(async function attributionCookieLibrary (scope) {
+    await scope.register(fastifyCookie, { hook: false })
+    library = { serialize: scope.serializeCookie, parse: scope.parseCookie }
+  })
+  return library!
 }
 
 async function attributionCapture (fastify: FastifyInstance, options: AttributionCaptureOptions): Promise<void> {
   const settings: CaptureSettings = normalizeOptions(options)
-  const cookiePlugin = await useFastifyCookie(fastify, settings.secrets)
+  const cookies = await cookieLibrary(fastify)
+  // Signs with the newest secret, verifies with all (an older one flags the cookie for renewal).
+  const signer = new Signer([...settings.secrets])
   const maxAgeMs = settings.maxAgeSeconds * 1000
-  const readCookie = createCookieReader((value) => fastify.unsignCookie(value), maxAgeMs)
+  const readCookie = createCookieReader((value) => signer.unsign(value), maxAgeMs)
   const classifier = createClientClassifier(settings.userAgentCacheSize)
   const signalNames = signalParamNames(settings)
   const readCampaignParams = createParamReader(settings)
-  // The attributes of the cookie (Max-Age is added per request). `@fastify/cookie` copies
-  // them a few times per `setCookie`, so only what is set is listed; when the gateway
-  // registered `@fastify/cookie` itself, the attributes its `parseOptions` could add to the
-  // line are cleared. The payload's alphabet is sent as is (see cookie-codec.ts).
-  const cookieOptions: CookieSerializeOptions & { signed: true } = { signed: true, httpOnly: true, sameSite: 'lax', path: settings.cookiePath }
+  // The attributes of the cookie (Max-Age is added per request), in the order the library
+  // writes them; the payload's alphabet is sent as is (see cookie-codec.ts).
+  const cookieOptions: SerializeOptions = { httpOnly: true, sameSite: 'lax', path: settings.cookiePath }
   if (settings.secure) cookieOptions.secure = true
   if (settings.cookieDomain !== null) cookieOptions.domain = settings.cookieDomain
-  if (cookiePlugin === 'shared') Object.assign(cookieOptions, { secure: settings.secure, domain: settings.cookieDomain ?? undefined, expires: undefined, partitioned: undefined, priority: undefined, encode: undefined })
   Object.freeze(cookieOptions)
-  const clearOptions: CookieSerializeOptions = Object.freeze({ httpOnly: true, sameSite: 'lax', path: settings.cookiePath, secure: settings.secure, domain: settings.cookieDomain ?? undefined })
+  // The clearing line is the same for every request: serialized once.
+  const clearLine = cookies.serialize(settings.cookieName, '', { ...cookieOptions, maxAge: 0, expires: new Date(0) })
   // Budget of the payload: everything else on the final Set-Cookie line, with the longest Max-Age
   // (`name=<payload>.<signature>; Max-Age=…; Domain=…; Path=…; HttpOnly; Secure; SameSite=Lax`).
   const payloadBudget = settings.maxCookieBytes - settings.cookieName.length - 1 - SIGNATURE_LENGTH -
@@ -208,7 +217,7 @@ async function attributionCapture (fastify: FastifyInstance, options: Attributio
     if (parsed !== null && parsed !== undefined) return parsed[settings.cookieName]
     const header = request.headers.cookie
     if (typeof header !== 'string' || !header.includes(settings.cookieName)) return undefined
-    return fastify.parseCookie(header)[settings.cookieName]
+    return cookies.parse(header)[settings.cookieName]
   }
 
   /** The host's answer, `Sec-GPC: 1` for `unknown`, then `unknownConsent`. */
@@ -237,7 +246,7 @@ async function attributionCapture (fastify: FastifyInstance, options: Attributio
 
   /** Clears the attribution cookie when the request carries one. */
   function clearIfPresent (request: FastifyRequest, reply: FastifyReply): void {
-    if (cookieValueOf(request) !== undefined) void reply.clearCookie(settings.cookieName, clearOptions)
+    if (cookieValueOf(request) !== undefined) void reply.header('set-cookie', clearLine)
   }
 
   function storedOf (request: FastifyRequest): StoredCookie | null {
@@ -322,7 +331,9 @@ async function attributionCapture (fastify: FastifyInstance, options: Attributio
     }
     const firstAt = stored === null || c.outcome === Outcome.Fresh ? second * 1000 : stored.firstAtMs
     const maxAge = Math.min(settings.maxAgeSeconds, Math.max(1, Math.ceil((firstAt + maxAgeMs - now) / 1000)))
-    void reply.setCookie(settings.cookieName, payload, { ...cookieOptions, maxAge })
+    // Signed and serialized by `@fastify/cookie`, written straight to the reply: no per-reply
+    // hook and no copies of the options beyond this one.
+    void reply.header('set-cookie', cookies.serialize(settings.cookieName, signer.sign(payload), { ...cookieOptions, maxAge }))
   }
 
   function hasSignalParam (query: unknown): boolean {

@@ -58,9 +58,10 @@ export const DEFAULT_UNKNOWN_CONSENT: 'granted' | 'denied' = 'granted'
 /** Options of `@frameworks/attribution-capture`. */
 export interface AttributionCaptureOptions {
   /**
-   * Cookie signing secrets, newest first; each at least 32 characters. Required. They become
-   * `@fastify/cookie`'s `secret` (the plugin registers it unless the gateway did, with these
-   * same secrets): the newest signs, all verify.
+   * Cookie signing secrets, newest first; each at least 32 characters. Required. The plugin
+   * signs with `@fastify/cookie`'s `Signer` over them: the newest signs, all verify (a cookie
+   * signed with an older one is re-signed). A gateway's own `@fastify/cookie` registration
+   * and its secrets are left alone.
    */
   secrets: string | readonly string[]
   /**
