@@ -143,7 +143,8 @@ async function attributionCapture (fastify: FastifyInstance, options: Attributio
   const settings: CaptureSettings = normalizeOptions(options)
   const cookies = await cookieLibrary(fastify)
   // Signs with the newest secret, verifies with all (an older one flags the cookie for renewal).
-  const signer = new Signer([...settings.secrets])
+  // Buffers: the HMAC then skips encoding the secret on every call (same signatures).
+  const signer = new Signer(settings.secrets.map((secret) => Buffer.from(secret)))
   const maxAgeMs = settings.maxAgeSeconds * 1000
   const readCookie = createCookieReader((value) => signer.unsign(value), maxAgeMs)
   const classifier = createClientClassifier(settings.userAgentCacheSize)

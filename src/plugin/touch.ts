@@ -6,7 +6,7 @@
  * kept, last touch updated on a new signal, our own hosts and auth/payment/wallet hops never
  * a referrer, seed fields from the first touch), and it is tested without a server.
  */
-import type { AttributionSnapshot, ClientKind, SignupAttribution, SignupChannel, Touch } from '../contracts.ts'
+import type { AttributionSnapshot, ChannelGroup, ClientKind, SignupAttribution, SignupChannel, Touch } from '../contracts.ts'
 import { SIGNUP_CHANNELS } from '../contracts.ts'
 import { CHANNEL_RULES_VERSION, channelGroupOf } from './channel.ts'
 import type { ClientClass } from './client-kind.ts'
@@ -60,17 +60,34 @@ function lower (v: string | null): string | null {
   return v === null ? null : v.toLowerCase()
 }
 
+/** Channel groups of recent inputs: campaigns repeat, and the rule table walks up to 20 rules. */
+const groupMemo = new Map<string, ChannelGroup>()
+const GROUP_MEMO_SIZE = 1000
+
+/** `channelGroupOf` the touch's inputs, remembered for the most recent distinct inputs. */
+function groupOf (params: CampaignParams, referrerHost: string | null): ChannelGroup {
+  // Sanitized values hold no control characters: U+0000 separates, U+0001 stands for null.
+  const key = `${params.utm_source ?? '\u0001'}\u0000${params.utm_medium ?? '\u0001'}\u0000${params.utm_campaign ?? '\u0001'}\u0000${referrerHost ?? '\u0001'}\u0000${params.click_id_type ?? '\u0001'}\u0000${params.extra.join(',')}\u0000${params.referral_code !== null}`
+  let group = groupMemo.get(key)
+  if (group === undefined) {
+    group = channelGroupOf({
+      source: lower(params.utm_source),
+      medium: lower(params.utm_medium),
+      campaign: lower(params.utm_campaign),
+      referrerHost,
+      clickIdType: params.click_id_type,
+      extraParams: params.extra,
+      hasReferralCode: params.referral_code !== null
+    })
+    if (groupMemo.size >= GROUP_MEMO_SIZE) groupMemo.clear()
+    groupMemo.set(key, group)
+  }
+  return group
+}
+
 /** Builds the touch of one request (or beacon) from its sanitized parts. */
 export function buildTouch (at: number, params: CampaignParams, referrer: string | null, landingPage: string | null): Touch {
-  const group = channelGroupOf({
-    source: lower(params.utm_source),
-    medium: lower(params.utm_medium),
-    campaign: lower(params.utm_campaign),
-    referrerHost: hostOf(referrer),
-    clickIdType: params.click_id_type,
-    extraParams: params.extra,
-    hasReferralCode: params.referral_code !== null
-  })
+  const group = groupOf(params, hostOf(referrer))
   return {
     at: isoOfSecond(Math.floor(at / 1000)),
     utm_source: params.utm_source,
