@@ -92,20 +92,22 @@ function url (value: unknown): string | null {
 const sensitiveKey = (key: string): boolean => hasEmail(key) || hasWallet(key) || hasToken(key)
 
 /**
- * A JSON-safe copy: only plain data, strings (keys too) cleaned, depth bounded; texts
- * holding PII (`isPiiValue`) become `(redacted)`, keys holding one are dropped.
+ * A JSON-safe copy: only plain data, strings (keys too) cleaned, depth bounded. With `pii`
+ * (metadata), texts holding PII (`isPiiValue`) become `(redacted)` and keys holding an
+ * address or token are dropped; a touch's fields are redacted one by one instead (its URLs
+ * may name an IP host).
  */
-function cleanJson (value: unknown, depth = 0): unknown {
+function cleanJson (value: unknown, pii: boolean, depth = 0): unknown {
   if (typeof value === 'string') {
     const text = clean(value)
-    return isPiiValue(text) ? REDACTED : text
+    return pii && isPiiValue(text) ? REDACTED : text
   }
   if (typeof value === 'number') return Number.isFinite(value) ? value : null
   if (typeof value === 'boolean' || value === null) return value
   if (depth >= 4 || typeof value !== 'object') return null
-  if (Array.isArray(value)) return value.map((v) => cleanJson(v, depth + 1))
+  if (Array.isArray(value)) return value.map((v) => cleanJson(v, pii, depth + 1))
   const out: Record<string, unknown> = {}
-  for (const [k, v] of Object.entries(value)) if (v !== undefined && !sensitiveKey(k)) out[clean(k)] = cleanJson(v, depth + 1)
+  for (const [k, v] of Object.entries(value)) if (v !== undefined && !(pii && sensitiveKey(k))) out[clean(k)] = cleanJson(v, pii, depth + 1)
   return out
 }
 
@@ -113,7 +115,7 @@ function metadataObject (json: unknown): Record<string, unknown> {
   if (typeof json !== 'string' || json === '' || json.length > MAX_JSON) return {}
   try {
     const parsed: unknown = JSON.parse(json)
-    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? cleanJson(parsed) as Record<string, unknown> : {}
+    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? cleanJson(parsed, true) as Record<string, unknown> : {}
   } catch {
     return {}
   }
@@ -122,8 +124,9 @@ function metadataObject (json: unknown): Record<string, unknown> {
 function touchOrNull (touch: unknown): Touch | null {
   if (touch === null || typeof touch !== 'object' || Array.isArray(touch)) return null
   const t = touch as Record<string, unknown>
+  // The touch's own fields only, each redacted as its kind requires.
   const cleaned = cleanJson({
-    ...t,
+    at: t.at,
     utm_source: redacted(t.utm_source),
     utm_medium: redacted(t.utm_medium),
     utm_campaign: redacted(t.utm_campaign),
@@ -131,8 +134,10 @@ function touchOrNull (touch: unknown): Touch | null {
     utm_term: redacted(t.utm_term),
     referral_code: redacted(t.referral_code, false),
     http_referer: url(t.http_referer),
-    landing_page: url(t.landing_page)
-  }) as Touch
+    landing_page: url(t.landing_page),
+    click_id_type: redacted(t.click_id_type),
+    channel_group: t.channel_group
+  }, false) as Touch
   return JSON.stringify(cleaned).length > MAX_JSON ? null : cleaned
 }
 
