@@ -64,7 +64,8 @@ export {
   /** An `onRoute` hook that turns capture off for every route of a scope (operator scopes). */
   skipAttribution
 } from './plugin/index.ts'
-export type { AttributionCaptureOptions, SignupAttributionInput } from './plugin/index.ts'
+export type { AttributionCaptureOptions, SignupAttributionInput, SignupUtm } from './plugin/index.ts'
+export type { AttributionConsent, AttributionConsentHook } from './plugin/options.ts'
 
 // ── Store: recording signups in the tenant-creation transaction (Postgres) ──────
 export {

@@ -1,7 +1,8 @@
 /**
  * The example gateway's five signup paths, each creating its tenant and calling
  * `recordSignup` in ONE transaction, with the attribution from the capture plugin
- * (`request.signupAttribution`):
+ * (`request.signupAttribution`, given the referral code typed into the form and, on the API
+ * path, the UTM fields of the JSON body):
  * - `POST /auth/register` (web / email_password)
  * - `POST /auth/wallet-challenge` + `POST /auth/wallet-login` (wallet / wallet_<chain>; the
  *   same routes driven by an agent are the wallet-agent path: `is_agent` and `client_kind`
@@ -22,7 +23,6 @@ import {
   type SignupAttribution
 } from '@frameworks/attribution'
 import { apiKeyMatcher } from './api-key.ts'
-import { withBodyUtm, withReferralCode } from './attribution.ts'
 import {
   claimX402Payment, insertTenant, insertUser, spendWalletNonce, storeWalletNonce, tenantOfWallet,
   type ExampleDb, type ExampleTrx
@@ -98,7 +98,7 @@ const signupRoutes: FastifyPluginAsyncTypebox<SignupRoutesOptions> = async funct
   app.post('/auth/register', { schema: registerSchema }, async (request, reply) => {
     const { email, password, referral_code: code } = request.body
     const passwordHash = await hashPassword(password)
-    const attribution = withReferralCode(request.signupAttribution({ channel: 'web', method: 'email_password' }), code)
+    const attribution = request.signupAttribution({ channel: 'web', method: 'email_password', referralCode: code })
     const tenantId = await createTenant(attribution, async (trx, tenantId) => {
       const userId = randomUUID()
       const inserted = await insertUser(trx, { id: userId, tenant_id: tenantId, email: email.toLowerCase(), password_hash: passwordHash })
@@ -121,9 +121,9 @@ const signupRoutes: FastifyPluginAsyncTypebox<SignupRoutesOptions> = async funct
     const at = new Date(now())
     const check = await checkLogin(site, message, signature, at)
     if (!check.ok) throw new ERR_AUTHENTICATION_FAILED(`Wallet sign-in refused: ${check.reason}`)
-    const attribution = withReferralCode(request.signupAttribution({
-      channel: 'wallet', method: check.method, metadata: { chain_id: check.chainId }
-    }), code)
+    const attribution = request.signupAttribution({
+      channel: 'wallet', method: check.method, metadata: { chain_id: check.chainId }, referralCode: code
+    })
     try {
       const tenantId = await createTenant(attribution, async (trx, tenantId) => {
         if (!await spendWalletNonce(trx, check.nonce, check.address, check.chainId, at)) {
@@ -196,10 +196,10 @@ const signupRoutes: FastifyPluginAsyncTypebox<SignupRoutesOptions> = async funct
   }, async (request, reply) => {
     const keyIndex = matchApiKey(request.headers.authorization)
     if (keyIndex === -1) throw new ERR_AUTHENTICATION_FAILED('A valid API key is required (Authorization: Bearer <key>)')
-    const body = request.body
-    let attribution = request.signupAttribution({ channel: 'api', method: 'api_key', metadata: { api_client: `key_${keyIndex + 1}` } })
-    attribution = withReferralCode(withBodyUtm(attribution, body), body.referral_code)
-    const tenantId = await createTenant(attribution, async () => null, body.name ?? null)
+    const { name, referral_code: referralCode, ...utm } = request.body
+    // UTM fields of the body replace the query's; the code counts as if typed in a form.
+    const attribution = request.signupAttribution({ channel: 'api', method: 'api_key', metadata: { api_client: `key_${keyIndex + 1}` }, referralCode, utm })
+    const tenantId = await createTenant(attribution, async () => null, name ?? null)
     return reply.code(201).send({ tenant_id: tenantId })
   })
 }

@@ -14,15 +14,17 @@
  * (events from FrameWorks' bus) write the same rows, and whatever reaches ClickHouse must be
  * bounded and free of PII whoever produced it. So every text is sanitized and bounded again
  * here (the store clamps to its own column sizes, but an outbox row may predate a rule, and
- * external events are untrusted), URLs keep scheme, host and path only, and `event_data`
- * (metadata and last touch as JSON) is capped in size. Throws `TypeError` only for an event
+ * external events are untrusted), e-mail and wallet addresses and credential-like tokens
+ * become `(redacted)` (src/shared/redact.ts), URLs keep scheme, host and path only, and
+ * `event_data` (metadata and last touch as JSON) is capped in size. Throws `TypeError` only for an event
  * that cannot be a row at all (no valid ids or time); the relay parks such an event.
  */
 import {
   CHANNEL_GROUPS, CLIENT_KINDS, REFERRAL_STATUSES, isUuid,
   type ChannelGroup, type ClientKind, type TenantCreatedEvent, type Touch
 } from '../contracts.ts'
-import { sanitizeText, sanitizeUrl } from '../plugin/sanitize.ts'
+import { hasToken, hasWallet, isPiiValue, isSensitive } from '../shared/redact.ts'
+import { redactUrl, sanitizeText, sanitizeUrl, sanitizeValue } from '../shared/sanitize.ts'
 
 /**
  * One `tenant_acquisition_events` row as written, plus the `event_id` it carries (inside
@@ -106,39 +108,43 @@ export function parseEventTime (value: unknown): number {
 }
 
 // An http(s) URL that is already scheme + lower-case host + path with nothing to strip or
-// normalize (no query, fragment, userinfo, dot segments or e-mail/wallet-looking segments):
-// what the capture plugin stores. Such a value skips `new URL` (a few µs per row).
+// normalize (no query, fragment, userinfo, dot segments or `@`): what the capture plugin
+// stores. Such a value skips `new URL` (a few µs per row); its path is still redacted.
 const CLEAN_URL = /^https?:\/\/[a-z0-9-]+(?:\.[a-z0-9-]+)*(?::\d{1,5})?(?:\/[A-Za-z0-9_~!$&'()*+,;=:-][A-Za-z0-9._~!$&'()*+,;=:-]*|\/)+$/
-const WALLET = /0x[0-9a-f]{40}/i
 
 /** `sanitizeUrl`, with a fast path for values that are clean already. */
 function boundedUrl (value: unknown): string | null {
-  if (typeof value === 'string' && value.length < ROW_LIMITS.url && CLEAN_URL.test(value) && !WALLET.test(value)) return value
+  if (typeof value === 'string' && value.length < ROW_LIMITS.url && CLEAN_URL.test(value)) return redactUrl(value)
   return sanitizeUrl(value, ROW_LIMITS.url)
 }
 
+/** A `utm_*` value as it may be written: bounded, `(redacted)` when it holds an address or token. */
+export const rowText = (value: unknown): string | null => sanitizeValue(value, ROW_LIMITS.utm)
 
-// Values that must never be stored: e-mail addresses, wallet addresses, IP addresses.
-const PII_VALUE = /[^\s@]+@[^\s@]+\.[^\s@]+|0x[0-9a-f]{40}|\b\d{1,3}(?:\.\d{1,3}){3}\b|\b[0-9a-f]{1,4}(?::[0-9a-f]{0,4}){4,7}\b/i
+const codeIsSensitive = (code: string): boolean => isSensitive(code, false)
+/** A referral code as it may be written: bounded, `(redacted)` when it holds an address (codes are exempt from the token rule). */
+export const rowReferralCode = (value: unknown): string | null => sanitizeValue(value, ROW_LIMITS.referralCode, codeIsSensitive)
+
+
 const METADATA_KEY = /^[A-Za-z0-9_.-]{1,64}$/
 const METADATA_MAX_KEYS = 32
 const METADATA_MAX_TEXT = 200
 
 /**
- * Metadata as it may be stored: keys of `[A-Za-z0-9_.-]`, at most 32 per level and two levels
- * deep, values scalars (texts bounded) or nested objects; a text that looks like an e-mail,
- * wallet or IP address is dropped with its key.
+ * Metadata as it may be stored: keys of `[A-Za-z0-9_.-]` (a key holding a wallet address or
+ * token is dropped), at most 32 per level and two levels deep, values scalars (texts
+ * bounded) or nested objects; a text holding an e-mail, wallet or IP address or a
+ * credential-like token becomes `(redacted)`.
  */
 export function scrubMetadata (value: Record<string, unknown>, depth = 0): Record<string, unknown> {
   const out: Record<string, unknown> = {}
   let kept = 0
   for (const [key, v] of Object.entries(value)) {
     if (kept >= METADATA_MAX_KEYS) break
-    if (!METADATA_KEY.test(key)) continue
+    if (!METADATA_KEY.test(key) || hasWallet(key) || hasToken(key)) continue
     let clean: unknown
     if (typeof v === 'string') {
-      const text = sanitizeText(v, METADATA_MAX_TEXT)
-      clean = text === null || PII_VALUE.test(text) ? undefined : text
+      clean = sanitizeValue(v, METADATA_MAX_TEXT, isPiiValue) ?? undefined
     } else if (typeof v === 'number') {
       clean = Number.isFinite(v) ? v : undefined
     } else if (typeof v === 'boolean' || v === null) {
@@ -170,13 +176,13 @@ function boundedTouch (touch: unknown): Touch | null {
   const at = parseEventTime(t.at)
   return {
     at: Number.isNaN(at) ? '' : new Date(at).toISOString(),
-    utm_source: sanitizeText(t.utm_source, ROW_LIMITS.utm),
-    utm_medium: sanitizeText(t.utm_medium, ROW_LIMITS.utm),
-    utm_campaign: sanitizeText(t.utm_campaign, ROW_LIMITS.utm),
-    utm_content: sanitizeText(t.utm_content, ROW_LIMITS.utm),
-    utm_term: sanitizeText(t.utm_term, ROW_LIMITS.utm),
-    click_id_type: sanitizeText(t.click_id_type, ROW_LIMITS.channel),
-    referral_code: sanitizeText(t.referral_code, ROW_LIMITS.referralCode),
+    utm_source: rowText(t.utm_source),
+    utm_medium: rowText(t.utm_medium),
+    utm_campaign: rowText(t.utm_campaign),
+    utm_content: rowText(t.utm_content),
+    utm_term: rowText(t.utm_term),
+    click_id_type: sanitizeValue(t.click_id_type, ROW_LIMITS.channel),
+    referral_code: rowReferralCode(t.referral_code),
     http_referer: boundedUrl(t.http_referer),
     landing_page: boundedUrl(t.landing_page),
     channel_group: (channelGroup !== null && CHANNEL_GROUP_SET.has(channelGroup) ? channelGroup : 'direct') as ChannelGroup
@@ -213,16 +219,16 @@ export function toAcquisitionRow (event: TenantCreatedEvent, source: RowSource =
     timestamp: Math.floor(at / 1000),
     tenant_id: event.tenant_id.toLowerCase(),
     user_id: isUuid(event.user_id) ? event.user_id.toLowerCase() : null,
-    signup_channel: sanitizeText(a.signup_channel, ROW_LIMITS.channel) ?? 'web',
-    signup_method: sanitizeText(a.signup_method, ROW_LIMITS.method) ?? 'unknown',
-    utm_source: sanitizeText(a.utm_source, ROW_LIMITS.utm),
-    utm_medium: sanitizeText(a.utm_medium, ROW_LIMITS.utm),
-    utm_campaign: sanitizeText(a.utm_campaign, ROW_LIMITS.utm),
-    utm_content: sanitizeText(a.utm_content, ROW_LIMITS.utm),
-    utm_term: sanitizeText(a.utm_term, ROW_LIMITS.utm),
+    signup_channel: sanitizeValue(a.signup_channel, ROW_LIMITS.channel) ?? 'web',
+    signup_method: sanitizeValue(a.signup_method, ROW_LIMITS.method) ?? 'unknown',
+    utm_source: rowText(a.utm_source),
+    utm_medium: rowText(a.utm_medium),
+    utm_campaign: rowText(a.utm_campaign),
+    utm_content: rowText(a.utm_content),
+    utm_term: rowText(a.utm_term),
     http_referer: boundedUrl(a.http_referer),
     landing_page: boundedUrl(a.landing_page),
-    referral_code: sanitizeText(a.referral_code, ROW_LIMITS.referralCode),
+    referral_code: rowReferralCode(a.referral_code),
     is_agent: a.is_agent === true ? 1 : 0,
     event_data: eventData({
       source,

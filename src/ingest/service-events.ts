@@ -2,8 +2,8 @@
  * Ingest of `tenant_created` service events from FrameWorks' own bus.
  *
  * Why through the outbox: an external event gets exactly the guarantees of a signup made
- * here. It is validated, sanitized (no query strings, no e-mail or wallet addresses, bounded
- * texts) and appended to `attribution_outbox` keyed by its `event_id`, so a re-sent event
+ * here. It is validated, sanitized (no query strings, bounded texts; e-mail and wallet
+ * addresses and credential-like tokens become `(redacted)`) and appended to `attribution_outbox` keyed by its `event_id`, so a re-sent event
  * changes nothing, and the relay delivers it with the same deduplication token and the same
  * per-tenant collapse on read. ClickHouse being down never fails the call.
  *
@@ -15,9 +15,9 @@ import {
   CHANNEL_GROUPS, CLIENT_KINDS, REFERRAL_STATUSES, SIGNUP_CHANNELS, isUuid,
   type ChannelGroup, type ClientKind, type ReferralStatus, type SignupAttribution, type SignupChannel, type TenantCreatedEvent
 } from '../contracts.ts'
-import { sanitizeText, sanitizeUrl } from '../plugin/sanitize.ts'
+import { sanitizeUrl, sanitizeValue } from '../shared/sanitize.ts'
 import { storeDb, type Database } from '../store/database.ts'
-import { parseEventTime, ROW_LIMITS, scrubMetadata } from './acquisition-row.ts'
+import { parseEventTime, ROW_LIMITS, rowReferralCode, rowText, scrubMetadata } from './acquisition-row.ts'
 
 /** Most events one call accepts. */
 export const MAX_SERVICE_EVENTS = 1_000
@@ -65,7 +65,7 @@ function validAttribution (value: unknown): SignupAttribution {
   if (typeof channel !== 'string' || !(SIGNUP_CHANNELS as readonly string[]).includes(channel)) {
     throw new Invalid(`attribution.signup_channel must be one of ${SIGNUP_CHANNELS.join(', ')}`)
   }
-  const method = sanitizeText(value.signup_method, ROW_LIMITS.method)
+  const method = sanitizeValue(value.signup_method, ROW_LIMITS.method)
   if (typeof value.signup_method !== 'string' || method === null) throw new Invalid('attribution.signup_method must be a non-empty string')
   for (const field of [...TEXT_FIELDS, ...URL_FIELDS]) {
     if (!absent(value[field]) && typeof value[field] !== 'string') throw new Invalid(`attribution.${field} must be a string or null`)
@@ -82,15 +82,15 @@ function validAttribution (value: unknown): SignupAttribution {
   const channelGroup = optionalEnum<ChannelGroup>(value.channel_group, CHANNEL_GROUPS, 'attribution.channel_group')
   const clientKind = optionalEnum<ClientKind>(value.client_kind, CLIENT_KINDS, 'attribution.client_kind')
   const firstTouchAt = absent(value.first_touch_at) ? null : isoTime(value.first_touch_at, 'attribution.first_touch_at')
-  const referralCode = sanitizeText(value.referral_code, ROW_LIMITS.referralCode)
+  const referralCode = rowReferralCode(value.referral_code)
   return {
     signup_channel: channel as SignupChannel,
     signup_method: method,
-    utm_source: sanitizeText(value.utm_source, ROW_LIMITS.utm),
-    utm_medium: sanitizeText(value.utm_medium, ROW_LIMITS.utm),
-    utm_campaign: sanitizeText(value.utm_campaign, ROW_LIMITS.utm),
-    utm_content: sanitizeText(value.utm_content, ROW_LIMITS.utm),
-    utm_term: sanitizeText(value.utm_term, ROW_LIMITS.utm),
+    utm_source: rowText(value.utm_source),
+    utm_medium: rowText(value.utm_medium),
+    utm_campaign: rowText(value.utm_campaign),
+    utm_content: rowText(value.utm_content),
+    utm_term: rowText(value.utm_term),
     http_referer: sanitizeUrl(value.http_referer, ROW_LIMITS.url),
     landing_page: sanitizeUrl(value.landing_page, ROW_LIMITS.url),
     referral_code: referralCode,

@@ -1,13 +1,13 @@
 /**
  * The attribution cookie's value: a versioned, compact payload carrying its issue time, and
- * its verification (through `@fastify/cookie`'s `unsignCookie`, rotating secrets) and expiry.
- * Signing and writing are `@fastify/cookie`'s (`reply.setCookie(…, { signed: true })`); this
- * module never touches crypto.
+ * its verification (through `@fastify/cookie`'s `Signer`, rotating secrets) and expiry.
+ * Signing and serializing are `@fastify/cookie`'s (its `Signer` and serializer); this module
+ * never touches crypto.
  *
  * Why not JSON + base64: two touches with their URLs must fit in 1 KB on the wire, and a
- * pipe-separated list of fields is about half the size. Layout (v2):
+ * pipe-separated list of fields is about half the size. Layout (v3):
  *
- *     2|<issued-at>|<first touch: 11 fields>[|<last touch: 11 fields>]
+ *     3|<issued-at>|<first touch: 11 fields>[|<last touch: 11 fields>]
  *
  * Times are Unix seconds in base 36; a touch is `at, utm_source, utm_medium, utm_campaign,
  * utm_content, utm_term, click_id_type, referral_code, http_referer, landing_page,
@@ -24,13 +24,20 @@
  *
  * A verified cookie keeps its first touch as the raw encoded segment, decoded only when
  * someone reads it, and reused as is when only the last touch changes.
+ *
+ * v2 is v3 written before redaction existed: its fields may hold e-mail or wallet addresses
+ * or tokens. It still verifies, its touches are redacted when decoded, and it is flagged
+ * `legacy` so the plugin rewrites it (as v3, from the redacted touches) on its next capture.
  */
 import { CHANNEL_GROUPS, type ChannelGroup, type Touch } from '../contracts.ts'
 import { CLICK_ID_PARAMS } from './params.ts'
-import { truncateCodePoints } from './sanitize.ts'
+import { redactText } from '../shared/redact.ts'
+import { redactUrl, truncateCodePoints } from '../shared/sanitize.ts'
 import { isoOfSecond, type TouchState } from './touch.ts'
 
-export const COOKIE_PAYLOAD_VERSION = '2'
+export const COOKIE_PAYLOAD_VERSION = '3'
+/** The version before redaction: read, redacted and rewritten. */
+export const LEGACY_PAYLOAD_VERSION = '2'
 /** Characters the signature adds: `.` + 43 base64 characters of an HMAC-SHA256. */
 export const SIGNATURE_LENGTH = 44
 
@@ -109,8 +116,20 @@ export function encodeWithin (state: TouchState, issuedAtMs: number, budget: num
   return { payload, state: { first, last } }
 }
 
-/** Decodes an 11-field touch; null when a field is not what we write. */
-export function decodeTouch (fields: readonly string[], offset: number): Touch | null {
+/** Redacts a decoded touch in place (fields of a legacy cookie). */
+function redactTouch (t: Touch): void {
+  t.utm_source = redactText(t.utm_source)
+  t.utm_medium = redactText(t.utm_medium)
+  t.utm_campaign = redactText(t.utm_campaign)
+  t.utm_content = redactText(t.utm_content)
+  t.utm_term = redactText(t.utm_term)
+  t.referral_code = redactText(t.referral_code, false)
+  if (t.http_referer !== null) t.http_referer = redactUrl(t.http_referer)
+  if (t.landing_page !== null) t.landing_page = redactUrl(t.landing_page)
+}
+
+/** Decodes an 11-field touch; null when a field is not what we write. `legacy` redacts it. */
+export function decodeTouch (fields: readonly string[], offset: number, legacy = false): Touch | null {
   const at = parseInt(fields[offset]!, 36)
   if (!Number.isFinite(at) || at <= 0) return null
   const group = CHANNEL_GROUPS[parseInt(fields[offset + 10]!, 36)] as ChannelGroup | undefined
@@ -137,6 +156,7 @@ export function decodeTouch (fields: readonly string[], offset: number): Touch |
     return null
   }
   if (touch.click_id_type !== null && !CLICK_IDS.has(touch.click_id_type)) return null
+  if (legacy) redactTouch(touch)
   return touch
 }
 
@@ -153,18 +173,20 @@ export class StoredCookie {
     /** The raw encoded first-touch segment (reused as is when only the last touch changes). */
     readonly firstSegment: string,
     /** The raw encoded last-touch segment, or null when it equals the first. */
-    readonly lastSegment: string | null
+    readonly lastSegment: string | null,
+    /** Written before redaction (v2): its segments must not be reused, only its redacted touches. */
+    readonly legacy = false
   ) {}
 
   /** The decoded touches; null when a field turns out undecodable. */
   state (): TouchState | null {
     if (this.#decoded === undefined) {
       const firstFields = this.firstSegment.split('|')
-      const first = firstFields.length === TOUCH_FIELDS ? decodeTouch(firstFields, 0) : null
+      const first = firstFields.length === TOUCH_FIELDS ? decodeTouch(firstFields, 0, this.legacy) : null
       let last = first
       if (this.lastSegment !== null) {
         const lastFields = this.lastSegment.split('|')
-        last = lastFields.length === TOUCH_FIELDS ? decodeTouch(lastFields, 0) : null
+        last = lastFields.length === TOUCH_FIELDS ? decodeTouch(lastFields, 0, this.legacy) : null
       }
       this.#decoded = first !== null && last !== null ? { first, last } : null
     }
@@ -188,7 +210,8 @@ function afterPipes (s: string, from: number, n: number): number {
  * bounds); the touches stay encoded until asked for.
  */
 export function decodePayload (payload: string, renew = false): StoredCookie | null {
-  if (!payload.startsWith(COOKIE_PAYLOAD_VERSION + '|')) return null
+  const legacy = payload.startsWith(LEGACY_PAYLOAD_VERSION + '|')
+  if (!legacy && !payload.startsWith(COOKIE_PAYLOAD_VERSION + '|')) return null
   const issuedEnd = payload.indexOf('|', 2)
   if (issuedEnd === -1) return null
   const firstStart = issuedEnd + 1
@@ -200,14 +223,14 @@ export function decodePayload (payload: string, renew = false): StoredCookie | n
   const lastStart = afterPipes(payload, firstStart, TOUCH_FIELDS)
   if (lastStart === -1) {
     if (afterPipes(payload, firstStart, TOUCH_FIELDS - 1) === -1) return null
-    return new StoredCookie(issued * 1000, firstAt * 1000, renew, payload.slice(firstStart), null)
+    return new StoredCookie(issued * 1000, firstAt * 1000, renew, payload.slice(firstStart), null, legacy)
   }
   const lastSegment = payload.slice(lastStart)
   if (afterPipes(lastSegment, 0, TOUCH_FIELDS - 1) === -1 || afterPipes(lastSegment, 0, TOUCH_FIELDS) !== -1) return null
-  return new StoredCookie(issued * 1000, firstAt * 1000, renew, payload.slice(firstStart, lastStart - 1), lastSegment)
+  return new StoredCookie(issued * 1000, firstAt * 1000, renew, payload.slice(firstStart, lastStart - 1), lastSegment, legacy)
 }
 
-/** What `@fastify/cookie`'s `unsignCookie` answers. */
+/** What `@fastify/cookie`'s `Signer#unsign` answers. */
 export interface UnsignResult {
   valid: boolean
   renew: boolean
@@ -228,13 +251,13 @@ export const MAX_COOKIE_VALUE = 4096
 const FUTURE_SKEW_MS = 5 * 60_000
 
 /**
- * A reader of cookie values signed by `@fastify/cookie`: `unsign` is its `unsignCookie`
+ * A reader of cookie values signed by `@fastify/cookie`: `unsign` is its `Signer#unsign`
  * (every secret verifies; `renew` flags an older one), `maxAgeMs` the lifetime counted from
  * the first touch and from the issue time.
  */
 export function createCookieReader (unsign: (signed: string) => UnsignResult, maxAgeMs: number): CookieReader {
   return function read (value, nowMs) {
-    if (value.length > MAX_COOKIE_VALUE || !value.startsWith(COOKIE_PAYLOAD_VERSION + '|')) return { status: 'invalid' }
+    if (value.length > MAX_COOKIE_VALUE || !(value.startsWith(COOKIE_PAYLOAD_VERSION + '|') || value.startsWith(LEGACY_PAYLOAD_VERSION + '|'))) return { status: 'invalid' }
     const verified = unsign(value)
     if (!verified.valid || verified.value === null) return { status: 'invalid' }
     const cookie = decodePayload(verified.value, verified.renew)

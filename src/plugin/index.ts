@@ -8,35 +8,41 @@
  * set. `request.attribution` and `request.signupAttribution()` read the cookie lazily when a
  * handler asks.
  *
- * Cookies are `@fastify/cookie`'s: the plugin registers it (`secret: [newest, ...older]`,
- * `hook: false`, so no request pays for parsing it does not need) unless the gateway did so
- * first with the same secrets; it parses the Cookie header with `parseCookie` only where it
- * reads the attribution cookie, verifies with `unsignCookie` (an older secret → re-signed
- * with the newest) and writes with `reply.setCookie(…, { signed: true })`.
+ * Cookies are `@fastify/cookie`'s, without its per-reply hook: the plugin signs and verifies
+ * with the library's `Signer` over its own secrets (`[newest, ...older]`: an older secret →
+ * re-signed with the newest), parses the Cookie header with the library's parser only where
+ * it reads the attribution cookie, and writes the `Set-Cookie` line the library serializes
+ * straight to the reply (`reply.header`). The library is registered, for its serializer and
+ * parser, in an empty encapsulated scope (or the gateway's registration is used), so its
+ * `onSend` hook, which `reply.setCookie` needs, runs on no route of the gateway's.
+ *
+ * Consent: `consent(request)` and `Sec-GPC` decide, per request, whether the cookie may be
+ * set; under `denied` it is not, and one the request carries is cleared.
  *
  * Routes (in an encapsulated child, with the problem+json error handler): `POST
  * /attribution/touch` (SPA landing beacon) and `GET /r/:code` (referral link).
  */
 import fp from 'fastify-plugin'
-import fastifyCookie, { sign, type CookieSerializeOptions } from '@fastify/cookie'
+import fastifyCookie, { Signer, type SerializeOptions } from '@fastify/cookie'
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler, RouteOptions } from 'fastify'
 import type { AttributionSnapshot, SignupAttribution, Touch } from '../contracts.ts'
 import { ERR_BAD_REQUEST, ERR_INVALID_OPTION, problemErrorHandler, sendProblem } from '../errors.ts'
 import { createClientClassifier, type ClientClass } from './client-kind.ts'
 import {
-  createCookieReader, encodeFresh, encodeRenewed, encodeReturn, encodeWithin, SIGNATURE_LENGTH, type StoredCookie
+  createCookieReader, encodeFresh, encodePayload, encodeRenewed, encodeReturn, encodeWithin, SIGNATURE_LENGTH, type StoredCookie
 } from './cookie-codec.ts'
 import { normalizeOptions, pathInside, type AttributionCaptureOptions, type CaptureSettings } from './options.ts'
-import { createParamReader, signalParamNames, type CampaignParams } from './params.ts'
+import { createParamReader, signalParamNames, withSignupInputs, type CampaignParams } from './params.ts'
 import { MAX_BEACON_URL, referralRouteSchema, touchRouteSchema } from './routes.schema.ts'
-import { firstString, hostOf, landingPageOf, sanitizeUrl } from './sanitize.ts'
+import { firstString, hostOf, landingPageOf, sanitizeUrl } from '../shared/sanitize.ts'
 import {
-  buildTouch, externalReferrer, isSignal, signupAttributionOf, snapshotOf,
+  buildTouch, checkSignupInput, externalReferrer, isSignal, signupAttributionOf, snapshotOf,
   SignupAttributionInputError, type SignupAttributionInput, type TouchState
 } from './touch.ts'
 
 export type { AttributionCaptureOptions } from './options.ts'
 export type { SignupAttributionInput } from './touch.ts'
+export type { SignupUtm } from './params.ts'
 export * from './options.ts'
 
 declare module 'fastify' {
@@ -50,7 +56,9 @@ declare module 'fastify' {
     /**
      * The `SignupAttribution` a signup handler persists: seed fields from the first touch
      * (this request's touch when the visitor has none), channel group, client kind, first
-     * touch time, last touch and allow-listed metadata (`metadata_json`).
+     * touch time, last touch and allow-listed metadata (`metadata_json`). A referral code
+     * the visitor typed (`referralCode`) and UTM fields of a JSON body (`utm`) count as if
+     * the signup request's query had carried them: same sanitizing, same channel rules.
      */
     signupAttribution: (input: SignupAttributionInput) => SignupAttribution
   }
@@ -80,7 +88,7 @@ export function skipAttribution (route: RouteOptions): void {
 }
 
 /** What this request did to the visitor's touches. */
-const enum Outcome { None, Kept, Fresh, Returned, Renewed, Fitted, NoCookie }
+const enum Outcome { None, Kept, Fresh, Returned, Renewed, Fitted, NoCookie, Denied }
 
 /** Per-request state, created only when something needs it. */
 interface RequestCapture {
@@ -91,6 +99,8 @@ interface RequestCapture {
   outcome: Outcome
   /** The state written when it had to be shortened to fit. */
   fitted: TouchState | null
+  /** Consent is denied: undefined = not asked yet. */
+  denied: boolean | undefined
 }
 
 type CaptureRequest = FastifyRequest & { [kCapture]: RequestCapture | null }
@@ -106,42 +116,48 @@ const NO_PARAMS: CampaignParams = Object.freeze({
   click_id_type: null, referral_code: null, extra: []
 }) as CampaignParams
 
+/** The parts of `@fastify/cookie` the plugin uses: its serializer and its parser. */
+interface CookieLibrary {
+  serialize: (name: string, value: string, options: SerializeOptions) => string
+  parse: (header: string) => Record<string, string | undefined>
+}
+
 /**
- * Registers `@fastify/cookie` with the plugin's secrets and without its parsing hook, or,
- * when the gateway registered it already, checks that it signs with the newest of these
- * secrets and verifies the older ones.
+ * `@fastify/cookie`'s serializer and parser: the gateway's when it registered the library
+ * where the plugin is, else from an instance registered in an empty encapsulated scope, so
+ * that the library's per-reply `onSend` hook runs on no route.
  */
-async function useFastifyCookie (fastify: FastifyInstance, secrets: readonly string[]): Promise<'registered' | 'shared'> {
-  if (!fastify.hasPlugin('@fastify/cookie')) {
-    await fastify.register(fastifyCookie, { secret: [...secrets], hook: false })
-    return 'registered'
+async function cookieLibrary (fastify: FastifyInstance): Promise<CookieLibrary> {
+  if (fastify.hasDecorator('serializeCookie') && fastify.hasDecorator('parseCookie')) {
+    return { serialize: fastify.serializeCookie, parse: fastify.parseCookie }
   }
-  if (!fastify.hasDecorator('unsignCookie')) {
-    throw new ERR_INVALID_OPTION('secrets', '@fastify/cookie is registered without a secret: register it with secret: [newest, ...older] (the same secrets), or let this plugin register it')
-  }
-  const probe = 'fw-attr-secret-probe'
-  const same = fastify.signCookie(probe) === sign(probe, secrets[0]!) && secrets.every((s) => fastify.unsignCookie(sign(probe, s)).valid)
-  if (!same) throw new ERR_INVALID_OPTION('secrets', '@fastify/cookie is registered with other secrets: pass it the same secrets, newest first')
-  return 'shared'
+  let library: CookieLibrary | undefined
+  await fastify.register(async function attributionCookieLibrary (scope) {
+    await scope.register(fastifyCookie, { hook: false })
+    library = { serialize: scope.serializeCookie, parse: scope.parseCookie }
+  })
+  return library!
 }
 
 async function attributionCapture (fastify: FastifyInstance, options: AttributionCaptureOptions): Promise<void> {
   const settings: CaptureSettings = normalizeOptions(options)
-  const cookiePlugin = await useFastifyCookie(fastify, settings.secrets)
+  const cookies = await cookieLibrary(fastify)
+  // Signs with the newest secret, verifies with all (an older one flags the cookie for renewal).
+  // Buffers: the HMAC then skips encoding the secret on every call (same signatures).
+  const signer = new Signer(settings.secrets.map((secret) => Buffer.from(secret)))
   const maxAgeMs = settings.maxAgeSeconds * 1000
-  const readCookie = createCookieReader((value) => fastify.unsignCookie(value), maxAgeMs)
+  const readCookie = createCookieReader((value) => signer.unsign(value), maxAgeMs)
   const classifier = createClientClassifier(settings.userAgentCacheSize)
   const signalNames = signalParamNames(settings)
   const readCampaignParams = createParamReader(settings)
-  // The attributes of the cookie (Max-Age is added per request). `@fastify/cookie` copies
-  // them a few times per `setCookie`, so only what is set is listed; when the gateway
-  // registered `@fastify/cookie` itself, the attributes its `parseOptions` could add to the
-  // line are cleared. The payload's alphabet is sent as is (see cookie-codec.ts).
-  const cookieOptions: CookieSerializeOptions & { signed: true } = { signed: true, httpOnly: true, sameSite: 'lax', path: settings.cookiePath }
+  // The attributes of the cookie (Max-Age is added per request), in the order the library
+  // writes them; the payload's alphabet is sent as is (see cookie-codec.ts).
+  const cookieOptions: SerializeOptions = { httpOnly: true, sameSite: 'lax', path: settings.cookiePath }
   if (settings.secure) cookieOptions.secure = true
   if (settings.cookieDomain !== null) cookieOptions.domain = settings.cookieDomain
-  if (cookiePlugin === 'shared') Object.assign(cookieOptions, { secure: settings.secure, domain: settings.cookieDomain ?? undefined, expires: undefined, partitioned: undefined, priority: undefined, encode: undefined })
   Object.freeze(cookieOptions)
+  // The clearing line is the same for every request: serialized once.
+  const clearLine = cookies.serialize(settings.cookieName, '', { ...cookieOptions, maxAge: 0, expires: new Date(0) })
   // Budget of the payload: everything else on the final Set-Cookie line, with the longest Max-Age
   // (`name=<payload>.<signature>; Max-Age=…; Domain=…; Path=…; HttpOnly; Secure; SameSite=Lax`).
   const payloadBudget = settings.maxCookieBytes - settings.cookieName.length - 1 - SIGNATURE_LENGTH -
@@ -152,7 +168,7 @@ async function attributionCapture (fastify: FastifyInstance, options: Attributio
     const r = request as CaptureRequest
     let c = r[kCapture]
     if (c === null || c === undefined) {
-      c = { client: undefined, touch: undefined, stored: undefined, outcome: Outcome.None, fitted: null }
+      c = { client: undefined, touch: undefined, stored: undefined, outcome: Outcome.None, fitted: null, denied: undefined }
       r[kCapture] = c
     }
     return c
@@ -202,13 +218,43 @@ async function attributionCapture (fastify: FastifyInstance, options: Attributio
     if (parsed !== null && parsed !== undefined) return parsed[settings.cookieName]
     const header = request.headers.cookie
     if (typeof header !== 'string' || !header.includes(settings.cookieName)) return undefined
-    return fastify.parseCookie(header)[settings.cookieName]
+    return cookies.parse(header)[settings.cookieName]
+  }
+
+  /** The host's answer, `Sec-GPC: 1` for `unknown`, then `unknownConsent`. */
+  function askConsent (request: FastifyRequest): boolean {
+    let answer: unknown = 'unknown'
+    if (settings.consent !== null) {
+      try {
+        answer = settings.consent(request)
+      } catch (err) {
+        request.log.warn({ err }, 'attribution consent hook failed: counted as denied')
+        answer = 'denied'
+      }
+    }
+    if (answer !== 'granted' && answer !== 'denied') answer = request.headers['sec-gpc'] === '1' ? 'denied' : settings.unknownConsent
+    return answer === 'denied'
+  }
+
+  /** Whether consent to the cookie is denied for this request (asked once, kept once there is capture state). */
+  function deniedOf (request: FastifyRequest): boolean {
+    const existing = (request as CaptureRequest)[kCapture]
+    if (existing !== null && existing !== undefined && existing.denied !== undefined) return existing.denied
+    const denied = askConsent(request)
+    if (denied || (existing !== null && existing !== undefined)) captureOf(request).denied = denied
+    return denied
+  }
+
+  /** Clears the attribution cookie when the request carries one. */
+  function clearIfPresent (request: FastifyRequest, reply: FastifyReply): void {
+    if (cookieValueOf(request) !== undefined) void reply.header('set-cookie', clearLine)
   }
 
   function storedOf (request: FastifyRequest): StoredCookie | null {
     const c = captureOf(request)
     if (c.stored !== undefined) return c.stored
     c.stored = null
+    if (deniedOf(request)) return null
     const value = cookieValueOf(request)
     if (value !== undefined) {
       const verdict = readCookie(value, settings.now())
@@ -221,7 +267,8 @@ async function attributionCapture (fastify: FastifyInstance, options: Attributio
   function stateOf (request: FastifyRequest): TouchState | null {
     const c = captureOf(request)
     switch (c.outcome) {
-      case Outcome.NoCookie: return null
+      case Outcome.NoCookie:
+      case Outcome.Denied: return null
       case Outcome.Fresh: return { first: c.touch!, last: c.touch! }
       case Outcome.Returned: {
         const s = c.stored!.state()
@@ -249,16 +296,27 @@ async function attributionCapture (fastify: FastifyInstance, options: Attributio
       c.outcome = Outcome.NoCookie
       return
     }
+    if (deniedOf(request)) {
+      c.outcome = Outcome.Denied
+      clearIfPresent(request, reply)
+      return
+    }
     const stored = storedOf(request)
     const signal = isSignal(inputs.params, inputs.referrer)
-    if (stored !== null && !signal && !stored.renew) {
+    if (stored !== null && !signal && !stored.renew && !stored.legacy) {
       c.outcome = Outcome.Kept
       return
     }
+    const before = stored?.legacy === true ? stored.state() : null
     let payload: string
-    if (stored === null) {
+    if (stored === null || (stored.legacy && before === null)) {
       payload = encodeFresh(touch, second, now)
       c.outcome = Outcome.Fresh
+    } else if (before !== null) {
+      // Written before redaction: rewritten from its redacted touches, never reused as is.
+      c.fitted = { first: before.first, last: signal ? touch : before.last }
+      payload = encodePayload(c.fitted, now)
+      c.outcome = Outcome.Fitted
     } else if (signal) {
       payload = encodeReturn(stored, touch, second, now)
       c.outcome = Outcome.Returned
@@ -272,9 +330,11 @@ async function attributionCapture (fastify: FastifyInstance, options: Attributio
       c.fitted = fitted.state
       c.outcome = Outcome.Fitted
     }
-    const firstAt = stored?.firstAtMs ?? second * 1000
+    const firstAt = stored === null || c.outcome === Outcome.Fresh ? second * 1000 : stored.firstAtMs
     const maxAge = Math.min(settings.maxAgeSeconds, Math.max(1, Math.ceil((firstAt + maxAgeMs - now) / 1000)))
-    void reply.setCookie(settings.cookieName, payload, { ...cookieOptions, maxAge })
+    // Signed and serialized by `@fastify/cookie`, written straight to the reply: no per-reply
+    // hook and no copies of the options beyond this one.
+    void reply.header('set-cookie', cookies.serialize(settings.cookieName, signer.sign(payload), { ...cookieOptions, maxAge }))
   }
 
   function hasSignalParam (query: unknown): boolean {
@@ -290,13 +350,13 @@ async function attributionCapture (fastify: FastifyInstance, options: Attributio
       const mode = raw.headers['sec-fetch-mode']
       candidate = mode !== undefined ? mode === 'navigate' : raw.headers.accept?.includes('text/html') === true
     }
-    if (candidate) {
-      try {
-        capture(request, reply, requestInputs(request))
-      } catch (err) {
-        // Attribution never breaks a request.
-        request.log.warn({ err }, 'attribution capture failed')
-      }
+    try {
+      if (candidate) capture(request, reply, requestInputs(request))
+      // Any other request pays for the consent check only when it carries the cookie.
+      else if (raw.headers.cookie?.includes(settings.cookieName) === true && deniedOf(request)) clearIfPresent(request, reply)
+    } catch (err) {
+      // Attribution never breaks a request.
+      request.log.warn({ err }, 'attribution capture failed')
     }
     hookDone()
   }
@@ -310,10 +370,30 @@ async function attributionCapture (fastify: FastifyInstance, options: Attributio
     }
   })
   fastify.decorateRequest('signupAttribution', function signupAttribution (this: FastifyRequest, input: SignupAttributionInput): SignupAttribution {
-    const state = stateOf(this)
-    const fromCookie = storedOf(this) !== null
     try {
-      return signupAttributionOf(input, state, fromCookie, clientOf(this), currentTouch(this), settings.metadataKeys)
+      checkSignupInput(input)
+      let state = stateOf(this)
+      let current = currentTouch(this)
+      const i = requestInputs(this)
+      const form = withSignupInputs(i.params, input.utm, input.referralCode, settings)
+      if (form !== null) {
+        const { params } = form
+        // What the form or body carries counts as this request's query would: a new touch
+        // of its own, the last touch of a returning visitor when it is a signal.
+        current = buildTouch(settings.now(), params, i.referrer, i.landing)
+        const before = storedOf(this)?.state() ?? null
+        if (before !== null) state = isSignal(params, i.referrer) ? { first: before.first, last: current } : before
+        else if (state !== null) state = { first: current, last: current }
+      }
+      return signupAttributionOf(input, {
+        state,
+        firstFromCookie: storedOf(this) !== null,
+        client: clientOf(this),
+        current,
+        typedCode: form?.typedCode === true,
+        consentDenied: deniedOf(this),
+        allowed: settings.metadataKeys
+      })
     } catch (err) {
       if (err instanceof SignupAttributionInputError) throw new ERR_INVALID_OPTION(`signupAttribution.${err.option}`, err.message)
       throw err

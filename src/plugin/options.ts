@@ -3,6 +3,7 @@
  * at registration into a frozen object. A bad value stops registration with
  * `FW_ATTR_INVALID_OPTION` naming the option.
  */
+import type { FastifyRequest } from 'fastify'
 import { CLIENT_KINDS, type ClientKind } from '../contracts.ts'
 import { ERR_INVALID_OPTION } from '../errors.ts'
 import { parseExclusion, DEFAULT_METADATA_KEYS, type ReferrerExclusion } from './touch.ts'
@@ -34,12 +35,33 @@ export const DEFAULT_EXCLUDED_REFERRERS: readonly string[] = Object.freeze([
   'privy.io', 'magic.link', 'web3auth.io'
 ])
 
+/** What a consent hook answers about the attribution cookie. */
+export type AttributionConsent = 'granted' | 'denied' | 'unknown'
+export const CONSENT_ANSWERS: readonly AttributionConsent[] = Object.freeze(['granted', 'denied', 'unknown'])
+
+/**
+ * The host's consent check (its consent banner's cookie, an account setting, …). Called
+ * synchronously on requests that carry the attribution cookie or are captured, and when a
+ * handler reads `request.attribution` or calls `request.signupAttribution()`: keep it cheap.
+ * A hook that throws counts as `denied`.
+ */
+export type AttributionConsentHook = (request: FastifyRequest) => AttributionConsent
+
+/**
+ * What `unknown` counts as. `granted`: the opt-out model of US state privacy laws (CCPA/CPRA
+ * and others), where Global Privacy Control is the opt-out signal. EU and UK deployments
+ * (ePrivacy art. 5(3): an attribution cookie is not strictly necessary, so it needs prior
+ * consent) set `denied`, or answer from their consent banner in `consent`.
+ */
+export const DEFAULT_UNKNOWN_CONSENT: 'granted' | 'denied' = 'granted'
+
 /** Options of `@frameworks/attribution-capture`. */
 export interface AttributionCaptureOptions {
   /**
-   * Cookie signing secrets, newest first; each at least 32 characters. Required. They become
-   * `@fastify/cookie`'s `secret` (the plugin registers it unless the gateway did, with these
-   * same secrets): the newest signs, all verify.
+   * Cookie signing secrets, newest first; each at least 32 characters. Required. The plugin
+   * signs with `@fastify/cookie`'s `Signer` over them: the newest signs, all verify (a cookie
+   * signed with an older one is re-signed). A gateway's own `@fastify/cookie` registration
+   * and its secrets are left alone.
    */
   secrets: string | readonly string[]
   /**
@@ -92,6 +114,16 @@ export interface AttributionCaptureOptions {
   referralRedirectPath?: string
   /** Query parameter of the referral link naming a path on `publicBaseUrl` to land on, or false. Default `to`. */
   redirectParam?: string | false
+  /**
+   * The visitor's consent to the attribution cookie: `granted`, `denied` or `unknown`. On
+   * `denied` no cookie is set or renewed, an existing one is cleared, and a signup records
+   * attribution from its own request alone, marked `metadata.consent = "denied"`. A request
+   * with `Sec-GPC: 1` counts as `denied` unless this hook answers `granted` or `denied`.
+   * Default: none (every request is `unknown`, or `denied` with `Sec-GPC: 1`).
+   */
+  consent?: AttributionConsentHook
+  /** What an `unknown` answer counts as: `granted` or `denied`. Default `granted` (see `DEFAULT_UNKNOWN_CONSENT`). */
+  unknownConsent?: 'granted' | 'denied'
   /** Clock in milliseconds (for tests). Default `Date.now`. */
   now?: () => number
 }
@@ -123,6 +155,8 @@ export interface CaptureSettings {
   /** Absolute default target of referral redirects. */
   readonly referralTarget: string
   readonly redirectParam: string | null
+  readonly consent: AttributionConsentHook | null
+  readonly unknownConsent: 'granted' | 'denied'
   readonly now: () => number
 }
 
@@ -232,6 +266,9 @@ export function normalizeOptions (opts: AttributionCaptureOptions): CaptureSetti
   const redirectParam = opts.redirectParam === false ? null : opts.redirectParam ?? DEFAULT_REDIRECT_PARAM
   if (redirectParam !== null && (typeof redirectParam !== 'string' || !PARAM_RE.test(redirectParam))) fail('redirectParam', 'must be a parameter name or false')
   if (opts.now !== undefined && typeof opts.now !== 'function') fail('now', 'must be a function returning milliseconds')
+  if (opts.consent !== undefined && typeof opts.consent !== 'function') fail('consent', 'must be a function (request) => "granted" | "denied" | "unknown"')
+  const unknownConsent = opts.unknownConsent ?? DEFAULT_UNKNOWN_CONSENT
+  if (unknownConsent !== 'granted' && unknownConsent !== 'denied') fail('unknownConsent', 'must be "granted" or "denied"')
 
   return Object.freeze({
     secrets: Object.freeze([...rawSecrets as string[]]),
@@ -258,6 +295,8 @@ export function normalizeOptions (opts: AttributionCaptureOptions): CaptureSetti
     referralPath,
     referralTarget: referralTarget!,
     redirectParam,
+    consent: opts.consent ?? null,
+    unknownConsent,
     now: opts.now ?? Date.now
   })
 }

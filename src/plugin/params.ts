@@ -11,7 +11,8 @@
  * - click id: the first present of the 17 known click-id parameters; only its name is kept.
  */
 import type { Touch } from '../contracts.ts'
-import { sanitizeText } from './sanitize.ts'
+import { isSensitive, REDACTED } from '../shared/redact.ts'
+import { sanitizeText, sanitizeValue } from '../shared/sanitize.ts'
 
 /** Click-id parameters (PostHog's list), in precedence order. Only the name is ever kept. */
 export const CLICK_ID_PARAMS = Object.freeze([
@@ -44,10 +45,22 @@ export function signalParamNames (rules: ParamRules): ReadonlySet<string> {
   return new Set<string>([...UTM_PARAMS, ...EXTRA_CAMPAIGN_PARAMS, ...CLICK_ID_PARAMS, ...rules.referralCodeParams, ...rules.sourceAliasParams])
 }
 
-/** Sanitizes a referral code: null unless it matches the pattern. */
+/**
+ * A campaign value (`utm_*`, a source alias) as it may be kept: bounded printable text,
+ * `(redacted)` when it holds an e-mail or wallet address or a credential-like token, or null.
+ */
+export function campaignText (value: unknown, max: number): string | null {
+  return sanitizeValue(value, max)
+}
+
+/**
+ * Sanitizes a referral code: null unless it matches the pattern; `(redacted)` when it holds
+ * an e-mail or wallet address (a valid code is exempt from the token rule).
+ */
 export function referralCodeOf (value: unknown, rules: ParamRules): string | null {
   const code = sanitizeText(value, 64)
-  return code !== null && rules.referralCodePattern.test(code) ? code : null
+  if (code === null || !rules.referralCodePattern.test(code)) return null
+  return isSensitive(code, false) ? REDACTED : code
 }
 
 type UtmField = typeof UTM_PARAMS[number]
@@ -95,11 +108,11 @@ export function createParamReader (rules: ParamRules): (query: QueryLike) => Cam
       const value = query[name]
       switch (role.kind) {
         case 'utm':
-          out[role.field] = sanitizeText(value, max)
+          out[role.field] = campaignText(value, max)
           break
         case 'alias':
           if (role.rank < aliasRank) {
-            const v = sanitizeText(value, max)
+            const v = campaignText(value, max)
             if (v !== null) { alias = v; aliasRank = role.rank }
           }
           break
@@ -120,6 +133,34 @@ export function createParamReader (rules: ParamRules): (query: QueryLike) => Cam
     if (out.utm_source === null) out.utm_source = alias
     return out
   }
+}
+
+/** UTM fields a signup request carries in its body (API and agent clients). */
+export type SignupUtm = { readonly [F in typeof UTM_PARAMS[number]]?: string | null }
+
+/**
+ * The campaign parameters of a signup request once what its form or JSON body carries is
+ * applied, as if the request's query had carried it: body UTM fields replace the query's
+ * five UTM values when any of them is usable (a source alias included; click ids and other
+ * parameters stay), and a typed referral code replaces the query's when it is valid. Values
+ * go through the same sanitizing as query values. Null when the body adds nothing usable;
+ * `typedCode` says whether a typed code was kept.
+ */
+export function withSignupInputs (params: CampaignParams, utm: SignupUtm | null | undefined, referralCode: unknown, rules: ParamRules): { params: CampaignParams, typedCode: boolean } | null {
+  let out: CampaignParams | null = null
+  if (utm !== null && utm !== undefined) {
+    const fields = {
+      utm_source: campaignText(utm.utm_source, rules.maxValueLength),
+      utm_medium: campaignText(utm.utm_medium, rules.maxValueLength),
+      utm_campaign: campaignText(utm.utm_campaign, rules.maxValueLength),
+      utm_content: campaignText(utm.utm_content, rules.maxValueLength),
+      utm_term: campaignText(utm.utm_term, rules.maxValueLength)
+    }
+    if (UTM_PARAMS.some((f) => fields[f] !== null)) out = { ...params, ...fields }
+  }
+  const code = referralCode === null || referralCode === undefined ? null : referralCodeOf(referralCode, rules)
+  if (code !== null) out = { ...(out ?? params), referral_code: code }
+  return out === null ? null : { params: out, typedCode: code !== null }
 }
 
 /** True when any campaign parameter (a tagged value, a click id or a referral code) is present. */

@@ -6,12 +6,13 @@
  * kept, last touch updated on a new signal, our own hosts and auth/payment/wallet hops never
  * a referrer, seed fields from the first touch), and it is tested without a server.
  */
-import type { AttributionSnapshot, ClientKind, SignupAttribution, SignupChannel, Touch } from '../contracts.ts'
+import type { AttributionSnapshot, ChannelGroup, ClientKind, SignupAttribution, SignupChannel, Touch } from '../contracts.ts'
 import { SIGNUP_CHANNELS } from '../contracts.ts'
 import { CHANNEL_RULES_VERSION, channelGroupOf } from './channel.ts'
 import type { ClientClass } from './client-kind.ts'
-import { hasCampaign, type CampaignParams } from './params.ts'
-import { hostMatches, hostOf, pathOf, sanitizeText } from './sanitize.ts'
+import { hasCampaign, type CampaignParams, type SignupUtm } from './params.ts'
+import { isPiiValue } from '../shared/redact.ts'
+import { hostMatches, hostOf, pathOf, sanitizeValue } from '../shared/sanitize.ts'
 
 /** An entry of the referrer exclusion list: a host (subdomains included) and an optional path prefix. */
 export interface ReferrerExclusion {
@@ -59,17 +60,34 @@ function lower (v: string | null): string | null {
   return v === null ? null : v.toLowerCase()
 }
 
+/** Channel groups of recent inputs: campaigns repeat, and the rule table walks up to 20 rules. */
+const groupMemo = new Map<string, ChannelGroup>()
+const GROUP_MEMO_SIZE = 1000
+
+/** `channelGroupOf` the touch's inputs, remembered for the most recent distinct inputs. */
+function groupOf (params: CampaignParams, referrerHost: string | null): ChannelGroup {
+  // Sanitized values hold no control characters: U+0000 separates, U+0001 stands for null.
+  const key = `${params.utm_source ?? '\u0001'}\u0000${params.utm_medium ?? '\u0001'}\u0000${params.utm_campaign ?? '\u0001'}\u0000${referrerHost ?? '\u0001'}\u0000${params.click_id_type ?? '\u0001'}\u0000${params.extra.join(',')}\u0000${params.referral_code !== null}`
+  let group = groupMemo.get(key)
+  if (group === undefined) {
+    group = channelGroupOf({
+      source: lower(params.utm_source),
+      medium: lower(params.utm_medium),
+      campaign: lower(params.utm_campaign),
+      referrerHost,
+      clickIdType: params.click_id_type,
+      extraParams: params.extra,
+      hasReferralCode: params.referral_code !== null
+    })
+    if (groupMemo.size >= GROUP_MEMO_SIZE) groupMemo.clear()
+    groupMemo.set(key, group)
+  }
+  return group
+}
+
 /** Builds the touch of one request (or beacon) from its sanitized parts. */
 export function buildTouch (at: number, params: CampaignParams, referrer: string | null, landingPage: string | null): Touch {
-  const group = channelGroupOf({
-    source: lower(params.utm_source),
-    medium: lower(params.utm_medium),
-    campaign: lower(params.utm_campaign),
-    referrerHost: hostOf(referrer),
-    clickIdType: params.click_id_type,
-    extraParams: params.extra,
-    hasReferralCode: params.referral_code !== null
-  })
+  const group = groupOf(params, hostOf(referrer))
   return {
     at: isoOfSecond(Math.floor(at / 1000)),
     utm_source: params.utm_source,
@@ -114,11 +132,12 @@ export const DEFAULT_METADATA_KEYS = Object.freeze([
   'plan', 'invite_type', 'referral_status', 'api_client'
 ])
 
-// Values that look like PII never enter metadata: e-mail and wallet addresses, IPv4/IPv6.
-const PII_VALUE = /@|0x[0-9a-f]{40}|\b\d{1,3}(?:\.\d{1,3}){3}\b|\b[0-9a-f]{1,4}(?::[0-9a-f]{0,4}){4,7}\b/i
 const METHOD_RE = /^[a-z0-9_]{1,64}$/
 
-/** Allow-listed, bounded metadata; PII-looking and non-scalar values are dropped. */
+/**
+ * Allow-listed, bounded metadata; non-scalar values are dropped, and a text holding an
+ * e-mail, wallet or IP address or a credential-like token becomes `(redacted)`.
+ */
 export function allowListedMetadata (metadata: Readonly<Record<string, unknown>> | undefined, allowed: ReadonlySet<string>): Record<string, string | number | boolean> {
   const out: Record<string, string | number | boolean> = {}
   if (metadata === undefined || metadata === null || typeof metadata !== 'object') return out
@@ -128,8 +147,8 @@ export function allowListedMetadata (metadata: Readonly<Record<string, unknown>>
     if (typeof value === 'boolean') out[key] = value
     else if (typeof value === 'number' && Number.isFinite(value)) out[key] = value
     else if (typeof value === 'string') {
-      const text = sanitizeText(value, 200)
-      if (text !== null && !PII_VALUE.test(text)) out[key] = text
+      const text = sanitizeValue(value, 200, isPiiValue)
+      if (text !== null) out[key] = text
     }
   }
   return out
@@ -143,6 +162,19 @@ export interface SignupAttributionInput {
   method: string
   /** Extra facts; only allow-listed keys with scalar values are kept. */
   metadata?: Readonly<Record<string, unknown>>
+  /**
+   * A referral code the visitor typed into the signup form (or an API client sent in its
+   * body). Read as a `?ref=` on the signup request would be (sanitized, checked against
+   * `referralCodePattern`; an invalid code is ignored), and it wins over a code from the
+   * cookie. Default none.
+   */
+  referralCode?: string | null
+  /**
+   * UTM fields from a JSON body, for API and agent clients that cannot put them in the
+   * query. When any is usable they replace the signup request's own UTM values, as if its
+   * query had carried them; sanitized and grouped like query values. Default none.
+   */
+  utm?: SignupUtm | null
 }
 
 /** A programming error in a signup handler's call (not the visitor's fault). */
@@ -154,26 +186,60 @@ export class SignupAttributionInputError extends TypeError {
   }
 }
 
-/**
- * The `SignupAttribution` of a signup request: seed fields from the first touch (the
- * current request's touch when the visitor has none), the referral code of the first touch,
- * else of the last, else of the request; client kind of the signup request itself.
- */
-export function signupAttributionOf (input: SignupAttributionInput, state: TouchState | null, firstFromCookie: boolean, client: ClientClass, current: Touch, allowed: ReadonlySet<string>): SignupAttribution {
-  if (input === null || typeof input !== 'object') throw new SignupAttributionInputError('input', 'expected { channel, method, metadata }')
-  if (!(SIGNUP_CHANNELS as readonly string[]).includes(input.channel)) {
+/** Checks the shape of a signup handler's call; throws `SignupAttributionInputError`. */
+export function checkSignupInput (input: unknown): asserts input is SignupAttributionInput {
+  if (input === null || typeof input !== 'object') throw new SignupAttributionInputError('input', 'expected { channel, method, metadata, referralCode, utm }')
+  const i = input as Record<string, unknown>
+  if (!(SIGNUP_CHANNELS as readonly unknown[]).includes(i.channel)) {
     throw new SignupAttributionInputError('channel', `must be one of ${SIGNUP_CHANNELS.join(', ')}`)
   }
-  if (typeof input.method !== 'string' || !METHOD_RE.test(input.method)) {
+  if (typeof i.method !== 'string' || !METHOD_RE.test(i.method)) {
     throw new SignupAttributionInputError('method', 'must match [a-z0-9_]{1,64}')
   }
+  if (i.referralCode !== undefined && i.referralCode !== null && typeof i.referralCode !== 'string') {
+    throw new SignupAttributionInputError('referralCode', 'must be a string, null or absent')
+  }
+  if (i.utm !== undefined && i.utm !== null && (typeof i.utm !== 'object' || Array.isArray(i.utm))) {
+    throw new SignupAttributionInputError('utm', 'must be an object of utm_* strings, null or absent')
+  }
+}
+
+/** What a signup request knows besides the handler's input. */
+export interface SignupContext {
+  /** First and last touch after this request; null when the visitor has none. */
+  state: TouchState | null
+  /** The first touch came from the cookie (not from this request). */
+  firstFromCookie: boolean
+  client: ClientClass
+  /** This request's own touch, with the form's or body's inputs applied. */
+  current: Touch
+  /** A valid referral code was typed: it wins over the cookie's codes. */
+  typedCode: boolean
+  /** Consent was denied: the row is marked `metadata.consent = 'denied'`. */
+  consentDenied: boolean
+  /** Metadata keys kept. */
+  allowed: ReadonlySet<string>
+}
+
+/**
+ * The `SignupAttribution` of a signup request: seed fields from the first touch (the
+ * current request's touch when the visitor has none), the typed referral code, else the
+ * code of the first touch, else of the last, else of the request; client kind of the
+ * signup request itself.
+ */
+export function signupAttributionOf (input: SignupAttributionInput, ctx: SignupContext): SignupAttribution {
+  checkSignupInput(input)
+  const { state, current, client } = ctx
   const seed = state?.first ?? current
   const metadata: Record<string, string | number | boolean> = {
-    ...allowListedMetadata(input.metadata, allowed),
+    ...allowListedMetadata(input.metadata, ctx.allowed),
     client_rule: client.rule,
     channel_rules: CHANNEL_RULES_VERSION
   }
   if (seed.click_id_type !== null) metadata.click_id_type = seed.click_id_type
+  // The plugin's to say, never the handler's.
+  delete metadata.consent
+  if (ctx.consentDenied) metadata.consent = 'denied'
   return {
     signup_channel: input.channel,
     signup_method: input.method,
@@ -184,12 +250,12 @@ export function signupAttributionOf (input: SignupAttributionInput, state: Touch
     utm_term: seed.utm_term,
     http_referer: seed.http_referer,
     landing_page: seed.landing_page,
-    referral_code: state?.first.referral_code ?? state?.last.referral_code ?? current.referral_code,
+    referral_code: ctx.typedCode ? current.referral_code : state?.first.referral_code ?? state?.last.referral_code ?? current.referral_code,
     is_agent: client.isAgent,
     metadata_json: JSON.stringify(metadata),
     channel_group: seed.channel_group,
     client_kind: client.kind as ClientKind,
-    first_touch_at: state !== null && firstFromCookie ? state.first.at : null,
+    first_touch_at: state !== null && ctx.firstFromCookie ? state.first.at : null,
     last_touch: state?.last ?? null
   }
 }

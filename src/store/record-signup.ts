@@ -7,6 +7,10 @@
  * applied, and appends the `tenant_created` event to the outbox. Everything runs on the
  * caller's `trx`, so a rollback of the signup leaves nothing behind.
  *
+ * Nothing sensitive is stored whoever built the attribution: texts holding an e-mail or
+ * wallet address or a credential-like token become `(redacted)`, URLs keep scheme, host
+ * and path (sensitive segments redacted), metadata texts likewise (and IP addresses).
+ *
  * Signup must never fail because of attribution: values are clamped to the column sizes,
  * metadata that is not a JSON object becomes `{}`, missing values get neutral defaults, and an unusable referral code is an
  * outcome, not an error, so no statement here fails on request data and the caller's
@@ -16,6 +20,8 @@
 import {
   isUuid, type ChannelGroup, type ClientKind, type ReferralStatus, type SignupAttribution, type TenantCreatedEvent, type Touch
 } from '../contracts.ts'
+import { hasEmail, hasToken, hasWallet, isPiiValue, isSensitive, REDACTED } from '../shared/redact.ts'
+import { sanitizeUrl } from '../shared/sanitize.ts'
 import type { Database, NewTenantAttribution, StoreExecutor } from './database.ts'
 import { appendOutboxEvent, tenantCreatedEventId } from './outbox.repository.ts'
 import { redeemReferralCodeForTenant } from './referral-codes.repository.ts'
@@ -75,15 +81,35 @@ function clamp (value: unknown, max: number): string | null {
   return text.length === 0 ? null : text
 }
 
-/** A JSON-safe copy: only plain data, strings (keys too) cleaned, depth bounded. */
-function cleanJson (value: unknown, depth = 0): unknown {
-  if (typeof value === 'string') return clean(value)
+/** A text, `(redacted)` when it holds an address or (unless `tokens` is false) a token; judged before any cut. */
+function redacted (value: unknown, tokens = true): unknown {
+  return typeof value === 'string' && isSensitive(value, tokens) ? REDACTED : value
+}
+
+/** An http(s) URL's scheme, host and path (sensitive segments redacted), else null. */
+function url (value: unknown): string | null {
+  return typeof value === 'string' ? sanitizeUrl(clean(value), LIMITS.url) : null
+}
+
+const sensitiveKey = (key: string): boolean => hasEmail(key) || hasWallet(key) || hasToken(key)
+
+/**
+ * A JSON-safe copy: only plain data, strings (keys too) cleaned, depth bounded. With `pii`
+ * (metadata), texts holding PII (`isPiiValue`) become `(redacted)` and keys holding an
+ * address or token are dropped; a touch's fields are redacted one by one instead (its URLs
+ * may name an IP host).
+ */
+function cleanJson (value: unknown, pii: boolean, depth = 0): unknown {
+  if (typeof value === 'string') {
+    const text = clean(value)
+    return pii && isPiiValue(text) ? REDACTED : text
+  }
   if (typeof value === 'number') return Number.isFinite(value) ? value : null
   if (typeof value === 'boolean' || value === null) return value
   if (depth >= 4 || typeof value !== 'object') return null
-  if (Array.isArray(value)) return value.map((v) => cleanJson(v, depth + 1))
+  if (Array.isArray(value)) return value.map((v) => cleanJson(v, pii, depth + 1))
   const out: Record<string, unknown> = {}
-  for (const [k, v] of Object.entries(value)) if (v !== undefined) out[clean(k)] = cleanJson(v, depth + 1)
+  for (const [k, v] of Object.entries(value)) if (v !== undefined && !(pii && sensitiveKey(k))) out[clean(k)] = cleanJson(v, pii, depth + 1)
   return out
 }
 
@@ -91,7 +117,7 @@ function metadataObject (json: unknown): Record<string, unknown> {
   if (typeof json !== 'string' || json === '' || json.length > MAX_JSON) return {}
   try {
     const parsed: unknown = JSON.parse(json)
-    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? cleanJson(parsed) as Record<string, unknown> : {}
+    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? cleanJson(parsed, true) as Record<string, unknown> : {}
   } catch {
     return {}
   }
@@ -99,7 +125,21 @@ function metadataObject (json: unknown): Record<string, unknown> {
 
 function touchOrNull (touch: unknown): Touch | null {
   if (touch === null || typeof touch !== 'object' || Array.isArray(touch)) return null
-  const cleaned = cleanJson(touch) as Touch
+  const t = touch as Record<string, unknown>
+  // The touch's own fields only, each redacted as its kind requires.
+  const cleaned = cleanJson({
+    at: t.at,
+    utm_source: redacted(t.utm_source),
+    utm_medium: redacted(t.utm_medium),
+    utm_campaign: redacted(t.utm_campaign),
+    utm_content: redacted(t.utm_content),
+    utm_term: redacted(t.utm_term),
+    referral_code: redacted(t.referral_code, false),
+    http_referer: url(t.http_referer),
+    landing_page: url(t.landing_page),
+    click_id_type: redacted(t.click_id_type),
+    channel_group: t.channel_group
+  }, false) as Touch
   return JSON.stringify(cleaned).length > MAX_JSON ? null : cleaned
 }
 
@@ -111,23 +151,23 @@ function isoOrNull (value: unknown): string | null {
 }
 
 /**
- * The attribution as it will be stored: clamped to column sizes, metadata a JSON object
- * string, unknown derived values replaced by safe defaults. Exported for tests and hosts
- * that want to see what will be written.
+ * The attribution as it will be stored: redacted (see the module comment), clamped to
+ * column sizes, metadata a JSON object string, unknown derived values replaced by safe
+ * defaults. Exported for tests and hosts that want to see what will be written.
  */
 export function normalizeAttribution (a: SignupAttribution): SignupAttribution {
   const metadata = metadataObject(a.metadata_json)
   return {
     signup_channel: (clamp(a.signup_channel, LIMITS.signup_channel) ?? 'web') as SignupAttribution['signup_channel'],
-    signup_method: clamp(a.signup_method, LIMITS.signup_method) ?? 'unknown',
-    utm_source: clamp(a.utm_source, LIMITS.utm_source),
-    utm_medium: clamp(a.utm_medium, LIMITS.utm_medium),
-    utm_campaign: clamp(a.utm_campaign, LIMITS.utm_campaign),
-    utm_content: clamp(a.utm_content, LIMITS.utm_content),
-    utm_term: clamp(a.utm_term, LIMITS.utm_term),
-    http_referer: clamp(a.http_referer, LIMITS.url),
-    landing_page: clamp(a.landing_page, LIMITS.url),
-    referral_code: clamp(a.referral_code?.trim(), LIMITS.referral_code),
+    signup_method: clamp(redacted(a.signup_method), LIMITS.signup_method) ?? 'unknown',
+    utm_source: clamp(redacted(a.utm_source), LIMITS.utm_source),
+    utm_medium: clamp(redacted(a.utm_medium), LIMITS.utm_medium),
+    utm_campaign: clamp(redacted(a.utm_campaign), LIMITS.utm_campaign),
+    utm_content: clamp(redacted(a.utm_content), LIMITS.utm_content),
+    utm_term: clamp(redacted(a.utm_term), LIMITS.utm_term),
+    http_referer: url(a.http_referer),
+    landing_page: url(a.landing_page),
+    referral_code: clamp(redacted(typeof a.referral_code === 'string' ? a.referral_code.trim() : null, false), LIMITS.referral_code),
     is_agent: a.is_agent === true,
     metadata_json: JSON.stringify(metadata),
     channel_group: (clamp(a.channel_group, LIMITS.derived) ?? 'direct') as ChannelGroup,

@@ -28,8 +28,10 @@ export function gatewayTargets (): GatewayTarget[] {
 
 export interface TestGateway {
   app: FastifyInstance
-  /** The gateway's DATA_DIR (its chDB lives in `chdb/` below it). */
+  /** The gateway's DATA_DIR (its chDB lives in `chdb/` below it, its PGlite in `pglite/`). */
   dataDir: string
+  /** The gateway's Postgres schema (`PG_SCHEMA`). */
+  schema: string
 }
 
 /** Builds the gateway (not listening) and cleans everything up on the test's teardown. */
@@ -57,5 +59,5 @@ export async function buildTestGateway (t: Test, target: GatewayTarget, env: Rec
   }))
   state.app = app
   app.addHook('onClose', async () => { state.closed = true })
-  return { app, dataDir }
+  return { app, dataDir, schema }
 }

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto'
 import type { TenantCreatedEvent } from '../../src/contracts.ts'
 import { ACQUISITION_COLUMNS, ROW_LIMITS, scrubMetadata, toAcquisitionRow, type AcquisitionEventData } from '../../src/ingest/acquisition-row.ts'
 import { dedupToken } from '../../src/ingest/acquisition-writer.ts'
-import { sanitizeUrl } from '../../src/plugin/sanitize.ts'
+import { sanitizeUrl } from '../../src/shared/sanitize.ts'
 import { parseServiceEvent } from '../../src/ingest/service-events.ts'
 import { attribution } from './fixtures.ts'
 
@@ -54,7 +54,7 @@ test('event_data stays within its bound however large the metadata is', async (t
   t.equal(JSON.parse(row.event_data).truncated, true)
 })
 
-test('metadata loses e-mail, wallet and IP addresses, odd keys and deep nesting', async (t) => {
+test('metadata redacts e-mail, wallet and IP addresses and tokens and loses odd keys and deep nesting', async (t) => {
   t.same(scrubMetadata({
     plan: 'pro',
     email: 'ada@example.com',
@@ -63,8 +63,9 @@ test('metadata loses e-mail, wallet and IP addresses, odd keys and deep nesting'
     'bad key': 1,
     count: 3,
     nested: { network: 'base', deeper: { x: 1 } },
-    list: [1, 2]
-  }), { plan: 'pro', count: 3, nested: { network: 'base' } })
+    list: [1, 2],
+    ['f0'.repeat(16)]: 'token as a key'
+  }), { plan: 'pro', email: '(redacted)', payer: '(redacted)', ip: '(redacted)', count: 3, nested: { network: 'base' } })
 })
 
 test('an event without valid ids or time cannot become a row', async (t) => {

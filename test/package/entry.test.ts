@@ -16,13 +16,13 @@ const VALUES = [
   'waitForUsageRefresh'
 ]
 const TYPES = [
-  'AttributionCaptureOptions', 'AttributionSnapshot', 'AuthorizeVerdict', 'ChannelGroup', 'ClickHouseHandle',
+  'AttributionCaptureOptions', 'AttributionConsent', 'AttributionConsentHook', 'AttributionSnapshot', 'AuthorizeVerdict', 'ChannelGroup', 'ClickHouseHandle',
   'ClickHouseOptions', 'ClientKind', 'Database', 'HostKysely', 'IngestRoutesOptions', 'ListReferralCodesOptions',
   'MigrateOptions', 'MigrateResult', 'MigrationResult', 'NewReferralCode', 'OperatorAuthOptions', 'OutboxStatus',
   'ParkedEvent', 'PostgresHandle', 'PublicStatsOptions', 'PostgresOptions', 'Problem', 'RecordSignupInput', 'RecordSignupResult',
   'ReferralCode', 'ReferralCodeRoutesOptions', 'ReferralStatus', 'Relay', 'RelayLogger', 'RelayMetrics', 'RelayOptions',
   'ReportsPluginOptions', 'SeedDemoIfEmptyOptions', 'SeedDemoIfEmptyResult', 'SeedDemoMode', 'ServiceEventRejection',
-  'ServiceEventsResult', 'SignupAttribution', 'SignupAttributionInput', 'SignupChannel', 'SignupMethod', 'StoreExecutor',
+  'ServiceEventsResult', 'SignupAttribution', 'SignupAttributionInput', 'SignupChannel', 'SignupMethod', 'SignupUtm', 'StoreExecutor',
   'TenantAttributionRoutesOptions', 'TenantAttributionRow', 'TenantCreatedEvent', 'Touch'
 ]
 

@@ -1,6 +1,6 @@
 import { test } from 'tap'
 import Fastify from 'fastify'
-import fastifyCookie, { sign } from '@fastify/cookie'
+import fastifyCookie, { sign, unsign } from '@fastify/cookie'
 import type { AttributionSnapshot, SignupAttribution } from '../../src/contracts.ts'
 import { encodePayload } from '../../src/plugin/cookie-codec.ts'
 import { buildTouch } from '../../src/plugin/touch.ts'
@@ -82,10 +82,11 @@ test('an ordinary API request with a valid cookie gets no Set-Cookie', async (t)
 
 test('an ordinary request leaves the Cookie header unparsed', async (t) => {
   const app = await buildApp()
-  app.get('/api/parsed', async (request) => ({ parsed: request.cookies !== null }))
+  app.get('/api/parsed', async (request) => ({ parsed: request.cookies !== null && request.cookies !== undefined }))
   const cookie = cookiePair((await app.inject({ url: '/?utm_source=x', headers: NAVIGATE })).headers['set-cookie'])!
   const res = await app.inject({ url: '/api/parsed', headers: { cookie: `${cookie}; other=1`, accept: 'application/json' } })
-  t.same(res.json(), { parsed: false }, '@fastify/cookie runs without its parsing hook')
+  t.same(res.json(), { parsed: false }, 'nothing parses the Cookie header of an ordinary request')
+  t.equal(app.hasPlugin('@fastify/cookie'), false, 'the library\'s per-reply hook is not on the gateway\'s routes')
 })
 
 test('the attribution cookie is found among other cookies and never by a longer name', async (t) => {
@@ -105,17 +106,25 @@ test('a gateway that registered @fastify/cookie first with the same secrets keep
   app.get('/', async (request) => ({ parsed: request.cookies !== null }))
   const land = await app.inject({ url: '/?utm_source=google', headers: NAVIGATE })
   const cookie = cookiePair(land.headers['set-cookie'])!
-  t.match(cookie, /^fw_attr=2\|/)
+  t.match(cookie, /^fw_attr=3\|/)
   t.match(land.headers['set-cookie'], /^fw_attr=[^;]+; Max-Age=7776000; Path=\/; HttpOnly; Secure; SameSite=Lax$/, 'the gateway\'s cookie defaults do not leak into the attribution cookie')
   t.equal((await app.inject({ url: '/api/attribution', headers: { cookie } })).json<AttributionSnapshot>().first_touch?.utm_source, 'google')
   t.same((await app.inject({ url: '/', headers: { cookie: 'a=1' } })).json(), { parsed: true }, 'its own parsing hook stays on')
 })
 
-test('a gateway that registered @fastify/cookie with other secrets or none is refused at registration', async (t) => {
-  for (const secret of [[OTHER_SECRET], [SECRET], undefined]) {
+test('a gateway\'s own @fastify/cookie with other secrets or none leaves the attribution cookie alone', async (t) => {
+  for (const secret of [[OTHER_SECRET], undefined]) {
     const app = Fastify()
     await app.register(fastifyCookie, secret === undefined ? {} : { secret })
-    await t.rejects(async () => { await app.register(attributionCapturePlugin, { secrets: [SECRET, OLD_SECRET], publicBaseUrl: 'https://app.example.com/' }).ready() }, { code: 'FW_ATTR_INVALID_OPTION', message: /secrets/ })
+    await app.register(attributionCapturePlugin, { secrets: [SECRET, OLD_SECRET], publicBaseUrl: 'https://app.example.com/' })
+    app.get('/api/attribution', async (request) => request.attribution)
+    app.get('/session', async (_request, reply) => { void reply.setCookie('session', 'abc', { path: '/' }); return { ok: true } })
+    const land = await app.inject({ url: '/session?utm_source=google', headers: NAVIGATE })
+    const lines = land.headers['set-cookie'] as string[]
+    t.equal(lines.length, 2, 'the gateway\'s cookie and the attribution cookie')
+    const cookie = cookiePair(lines)!
+    t.equal((await app.inject({ url: '/api/attribution', headers: { cookie } })).json<AttributionSnapshot>().first_touch?.utm_source, 'google')
+    t.equal(unsign(cookie.slice('fw_attr='.length), SECRET).valid, true, 'signed with the plugin\'s newest secret')
   }
 })
 
@@ -306,7 +315,7 @@ test('signupAttribution seeds from the first touch and records the signup reques
   })
   t.equal(sa.last_touch?.utm_source, 'newsletter')
   const metadata = JSON.parse(sa.metadata_json) as Record<string, unknown>
-  t.same(metadata, { chain_id: 8453, wallet_connector: 'coinbase', client_rule: 'ua:claude-code', channel_rules: 1 })
+  t.same(metadata, { chain_id: 8453, wallet_connector: 'coinbase', agent_name: '(redacted)', client_rule: 'ua:claude-code', channel_rules: 1 })
 })
 
 test('signupAttribution falls back to the signup request when the visitor has no touch', async (t) => {
@@ -354,4 +363,78 @@ test('skipAttribution turns capture off for a whole scope', async (t) => {
   t.equal(res.statusCode, 200)
   t.equal(res.headers['set-cookie'], undefined)
   t.ok(cookiePair((await app.inject({ url: '/pricing?utm_source=google', headers: NAVIGATE })).headers['set-cookie']), 'routes outside the scope are still captured')
+})
+
+test('a typed referral code and body UTM fields give the same channel group as the same values arriving through the cookie', async (t) => {
+  const app = await buildApp()
+  const cases: Array<{ utm: Record<string, string>, code?: string }> = [
+    { utm: {}, code: 'FRIEND-7' },
+    { utm: { utm_source: 'partner-portal', utm_medium: 'referral' } },
+    { utm: { utm_source: 'newsletter', utm_medium: 'email', utm_campaign: 'launch' }, code: 'PARTNER1' },
+    { utm: { utm_source: 'google', utm_medium: 'cpc', utm_term: 'video api' }, code: 'PARTNER1' },
+    { utm: { utm_source: 'chatgpt.com' }, code: 'AGENT-9' },
+    { utm: { utm_source: 'partner', utm_content: 'banner_v2' }, code: 'BLOG-2' }
+  ]
+  for (const c of cases) {
+    const query = new URLSearchParams({ ...c.utm, ...(c.code !== undefined ? { ref: c.code } : {}) })
+    const land = await app.inject({ url: `/?${query}`, headers: NAVIGATE })
+    const viaCookie = (await app.inject({ method: 'POST', url: '/signup', headers: { cookie: cookiePair(land.headers['set-cookie'])!, 'user-agent': UA.curl }, payload: {} })).json<SignupAttribution>()
+    const typed = (await app.inject({ method: 'POST', url: '/signup', headers: { 'user-agent': UA.curl }, payload: { utm: c.utm, referralCode: c.code } })).json<SignupAttribution>()
+    t.equal(typed.channel_group, viaCookie.channel_group, `${query}: ${viaCookie.channel_group}`)
+    for (const f of ['utm_source', 'utm_medium', 'utm_campaign', 'utm_content', 'utm_term', 'referral_code'] as const) t.equal(typed[f], viaCookie[f], `${query}: ${f}`)
+  }
+})
+
+test('body UTM fields replace the signup request\'s own UTM values only when one is usable', async (t) => {
+  const app = await buildApp()
+  const replaced = (await app.inject({ method: 'POST', url: '/signup?utm_source=google&utm_medium=cpc&gclid=x', headers: { 'user-agent': UA.curl }, payload: { channel: 'api', method: 'api_key', utm: { utm_source: ' partner\u0000portal ', utm_campaign: 'q4' } } })).json<SignupAttribution>()
+  t.match(replaced, { utm_source: 'partnerportal', utm_medium: null, utm_campaign: 'q4', channel_group: 'paid_search' }, 'the click id of the query still counts')
+  t.equal(JSON.parse(replaced.metadata_json).click_id_type, 'gclid')
+  const blank = (await app.inject({ method: 'POST', url: '/signup?utm_source=google&utm_medium=cpc', headers: { 'user-agent': UA.curl }, payload: { utm: { utm_source: '  ', utm_medium: '\u0007' } } })).json<SignupAttribution>()
+  t.match(blank, { utm_source: 'google', utm_medium: 'cpc', channel_group: 'paid_search' })
+})
+
+test('a typed referral code wins over the cookie\'s and an invalid one is ignored', async (t) => {
+  const app = await buildApp()
+  const cookie = cookiePair((await app.inject({ url: '/?ref=FIRST-1', headers: NAVIGATE })).headers['set-cookie'])!
+  const typed = (await app.inject({ method: 'POST', url: '/signup', headers: { cookie }, payload: { referralCode: 'TYPED-2' } })).json<SignupAttribution>()
+  t.match(typed, { referral_code: 'TYPED-2', channel_group: 'referral_program', first_touch_at: /T/ })
+  t.equal(typed.last_touch?.referral_code, 'TYPED-2', 'the typed code is the signup request\'s touch')
+  const invalid = (await app.inject({ method: 'POST', url: '/signup', headers: { cookie }, payload: { referralCode: 'not a code!' } })).json<SignupAttribution>()
+  t.equal(invalid.referral_code, 'FIRST-1')
+  const bad = await app.inject({ method: 'POST', url: '/signup', payload: { referralCode: 42 } })
+  t.equal(bad.json().code, 'FW_ATTR_INVALID_OPTION')
+})
+
+test('the real links of issue 12 show the marker in the snapshot, the cookie and the signup attribution', async (t) => {
+  const app = await buildApp()
+  const wallet = '0x52908400098527886E0F7030069857D2E4169EE7'
+  const land = await app.inject({
+    url: `/pricing?utm_source=newsletter&utm_medium=email&utm_content=john.doe@example.com&utm_campaign=airdrop_${wallet}`,
+    headers: { ...NAVIGATE, referer: 'https://partner.example.org/invite/jane@corp.example' }
+  })
+  const line = land.headers['set-cookie'] as string
+  for (const pii of ['john.doe', 'jane', wallet.slice(2), '%40']) t.notMatch(line.toLowerCase(), pii.toLowerCase(), `no ${pii} in the cookie`)
+  const cookie = cookiePair(line)!
+  const snap = (await app.inject({ url: '/api/attribution', headers: { cookie } })).json<AttributionSnapshot>()
+  t.match(snap.first_touch, { utm_content: '(redacted)', utm_campaign: '(redacted)', utm_source: 'newsletter', http_referer: 'https://partner.example.org/invite/(redacted)', channel_group: 'email' })
+  const sa = (await app.inject({ method: 'POST', url: '/signup', headers: { cookie }, payload: { utm: { utm_term: 'jane@corp.example' }, metadata: { agent_name: wallet } } })).json<SignupAttribution>()
+  t.match(sa, { utm_content: '(redacted)', utm_campaign: '(redacted)', http_referer: 'https://partner.example.org/invite/(redacted)' })
+  t.equal(sa.last_touch?.utm_term, '(redacted)', 'body UTM fields are redacted too')
+  t.equal(JSON.parse(sa.metadata_json).agent_name, '(redacted)')
+})
+
+test('a cookie written before redaction is read redacted and rewritten on its next capture', async (t) => {
+  const now = Date.parse('2026-06-01T00:00:00Z')
+  const app = await buildApp({ now: () => now })
+  const params = { utm_source: 'newsletter', utm_medium: 'email', utm_campaign: null, utm_content: 'john.doe@example.com', utm_term: null, click_id_type: null, referral_code: null, extra: [] }
+  const touch = buildTouch(now - DAY, params, null, 'https://app.example.com/invite/jane@corp.example')
+  const legacy = `fw_attr=${sign('2' + encodePayload({ first: touch, last: touch }, now - DAY).slice(1), SECRET)}`
+  const snap = (await app.inject({ url: '/api/attribution', headers: { cookie: legacy } })).json<AttributionSnapshot>()
+  t.match(snap.first_touch, { utm_source: 'newsletter', utm_content: '(redacted)', landing_page: 'https://app.example.com/invite/(redacted)' })
+  const nav = await app.inject({ url: '/pricing', headers: { ...NAVIGATE, cookie: legacy } })
+  const line = nav.headers['set-cookie'] as string
+  t.match(line, /^fw_attr=3\|/, 'rewritten without a new signal')
+  t.notMatch(line, /john|jane/)
+  t.equal((await app.inject({ url: '/api/attribution', headers: { cookie: cookiePair(line)! } })).json<AttributionSnapshot>().first_touch?.at, touch.at, 'the first touch is kept')
 })

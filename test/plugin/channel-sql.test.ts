@@ -8,7 +8,7 @@ import {
   matchChannelRule, re2Of, ruleContext, sqlString, type ChannelInputs
 } from '../../src/plugin/channel.ts'
 import { CLICK_ID_PARAMS, EXTRA_CAMPAIGN_PARAMS } from '../../src/plugin/params.ts'
-import { hostOf, sanitizeUrl } from '../../src/plugin/sanitize.ts'
+import { hostOf, sanitizeUrl } from '../../src/shared/sanitize.ts'
 import { buildTouch } from '../../src/plugin/touch.ts'
 
 // CLICKHOUSE_URL runs the parity on a server; otherwise chDB in a temporary directory.

@@ -14,7 +14,7 @@ const touch: Touch = buildTouch(NOW, params, 'https://example.org/a', 'https://a
 test('a payload round-trips both touches, nulls and special characters', async (t) => {
   const last = buildTouch(NOW + 1000, { ...params, utm_source: 'other' }, null, null)
   const payload = encodePayload({ first: touch, last }, NOW + 1000)
-  t.match(payload, /^2\|/)
+  t.match(payload, /^3\|/)
   const decoded = decodePayload(payload)!
   t.same(decoded.state(), { first: touch, last })
   t.equal(decoded.issuedAtMs, NOW + 1000)

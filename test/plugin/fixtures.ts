@@ -51,11 +51,13 @@ export async function buildApp (options: Partial<AttributionCaptureOptions> = {}
   app.get('/api/attribution', async (request) => request.attribution)
   app.get('/opted-out', { config: { attribution: false } }, async () => ({ ok: true }))
   app.post('/signup', async (request) => {
-    const body = (request.body ?? {}) as { channel?: string, method?: string, metadata?: Record<string, unknown> }
+    const body = (request.body ?? {}) as { channel?: string, method?: string, metadata?: Record<string, unknown>, referralCode?: string, utm?: Record<string, string> }
     return request.signupAttribution({
       channel: (body.channel ?? 'web') as 'web',
       method: body.method ?? 'email_password',
-      ...(body.metadata !== undefined ? { metadata: body.metadata } : {})
+      ...(body.metadata !== undefined ? { metadata: body.metadata } : {}),
+      ...(body.referralCode !== undefined ? { referralCode: body.referralCode } : {}),
+      ...(body.utm !== undefined ? { utm: body.utm } : {})
     })
   })
   return app

@@ -1,13 +1,16 @@
 /**
- * Sanitizers for everything the capture plugin reads from a request.
+ * Sanitizers for every attribution value, on every path in: the capture plugin (query,
+ * headers, the signup form and body), the store, the relay and the service-event ingest.
  *
- * Why: every captured value ends up in a cookie, in Postgres and in ClickHouse, and none of
- * them may carry PII or break a consumer. Texts lose control and bidi-override characters,
- * invalid UTF-8/UTF-16 and surrounding whitespace and are bounded in code points; URLs keep
- * scheme, host and path only (never query, fragment or userinfo), and path segments that
- * look like an e-mail or a wallet address are redacted. Arrays of values (`?a=1&a=2`) count
- * as their first value. Nothing here throws: bad input becomes `null`.
+ * Why one shared module: every captured value ends up in a cookie, in Postgres and in
+ * ClickHouse, and none of them may carry PII or break a consumer, whoever produced it. Texts
+ * lose control and bidi-override characters, invalid UTF-8/UTF-16 and surrounding whitespace
+ * and are bounded in code points; URLs keep scheme, host and path only (never query,
+ * fragment or userinfo), and path segments holding an address or a credential-like token
+ * are redacted (`redact.ts`). Arrays of values (`?a=1&a=2`) count as their first value.
+ * Nothing here throws: bad input becomes `null`.
  */
+import { isSensitive, REDACTED, redactPath } from './redact.ts'
 
 // C0/C1 controls, DEL, zero-width and bidi controls, U+FFFD (what invalid UTF-8 decodes to).
 // eslint-disable-next-line no-control-regex
@@ -56,18 +59,30 @@ export function sanitizeText (value: unknown, max: number): string | null {
   return text.length === 0 ? null : text
 }
 
-// Path segments that must never leave the request: e-mail addresses and wallet addresses.
-const PII_SEGMENT = /(?:@|%40)|(?:^|[^0-9a-f])0x[0-9a-f]{40}(?:$|[^0-9a-f])/i
+/**
+ * `sanitizeText`, then redaction: the whole value becomes `REDACTED` when `sensitive` finds
+ * an address or token in it (default `isSensitive`; pass `(t) => isSensitive(t, false)` for a
+ * valid referral code). Judged before the bound, so a cut never hides half an address.
+ */
+export function sanitizeValue (value: unknown, max: number, sensitive: (text: string) => boolean = isSensitive): string | null {
+  const raw = firstString(value)
+  if (raw === null) return null
+  const text = sanitizeText(raw, max)
+  if (text === null) return null
+  if (sensitive(text)) return REDACTED
+  // Cut by the bound: judge the longer text too (within the 4× slice sanitizeText reads).
+  if (text.length < raw.length) {
+    const longer = sanitizeText(raw, max * 4)
+    if (longer !== null && longer !== text && sensitive(longer)) return REDACTED
+  }
+  return text
+}
+
 const HOST_RE = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*(?::\d{1,5})?$/
 const PATH_RE = /^\/[\x21-\x7e]*$/
-/** Placeholder for a redacted path segment. */
-export const REDACTED_SEGMENT = ':redacted'
-
 function cleanPath (path: string, max: number): string {
-  let out = path
-  if (PII_SEGMENT.test(out)) {
-    out = out.split('/').map((segment) => PII_SEGMENT.test(segment) ? REDACTED_SEGMENT : segment).join('/')
-  }
+  // Redacted before it is cut, so a cut never leaves part of an address or token behind.
+  let out = redactPath(path)
   if (out.length > max) out = out.slice(0, max).replace(/%[0-9a-f]?$/i, '')
   return out
 }
@@ -109,6 +124,13 @@ export function landingPageOf (protocol: string, host: string | undefined, rawUr
     return origin + cleanPath(path, max - origin.length)
   }
   return sanitizeUrl(origin + (path.startsWith('/') ? path : '/' + path), max)
+}
+
+/** A sanitized URL with its sensitive path segments redacted (for URLs that skip `sanitizeUrl`). */
+export function redactUrl (url: string): string {
+  const start = url.indexOf('//') + 2
+  const slash = url.indexOf('/', start)
+  return slash === -1 ? url : url.slice(0, slash) + redactPath(url.slice(slash))
 }
 
 /** Lower-cased host (no port, no `www.`) of a sanitized URL, or null. */

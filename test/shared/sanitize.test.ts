@@ -1,7 +1,7 @@
 import { test } from 'tap'
 import { createParamReader } from '../../src/plugin/params.ts'
 import { DEFAULT_REFERRAL_CODE_PARAMS, DEFAULT_REFERRAL_CODE_PATTERN, DEFAULT_SOURCE_ALIAS_PARAMS } from '../../src/plugin/options.ts'
-import { landingPageOf, sanitizeText, sanitizeUrl } from '../../src/plugin/sanitize.ts'
+import { landingPageOf, sanitizeText, sanitizeUrl } from '../../src/shared/sanitize.ts'
 
 const rules = { referralCodeParams: DEFAULT_REFERRAL_CODE_PARAMS, sourceAliasParams: DEFAULT_SOURCE_ALIAS_PARAMS, referralCodePattern: DEFAULT_REFERRAL_CODE_PATTERN, maxValueLength: 100 }
 const read = createParamReader(rules)
@@ -32,10 +32,10 @@ test('URLs keep scheme, host and path only', async (t) => {
 })
 
 test('path segments holding an e-mail or a wallet address are redacted', async (t) => {
-  t.equal(sanitizeUrl('https://example.com/users/jane@example.org/profile', 200), 'https://example.com/users/:redacted/profile')
-  t.equal(sanitizeUrl('https://example.com/u/jane%40example.org', 200), 'https://example.com/u/:redacted')
-  t.equal(sanitizeUrl('https://etherscan.io/address/0x' + 'ab'.repeat(20), 200), 'https://etherscan.io/address/:redacted')
-  t.equal(landingPageOf('https', 'app.example.com', '/invite/jane@example.org?x=1', 'https://fallback', 200), 'https://app.example.com/invite/:redacted')
+  t.equal(sanitizeUrl('https://example.com/users/jane@example.org/profile', 200), 'https://example.com/users/(redacted)/profile')
+  t.equal(sanitizeUrl('https://example.com/u/jane%40example.org', 200), 'https://example.com/u/(redacted)')
+  t.equal(sanitizeUrl('https://etherscan.io/address/0x' + 'ab'.repeat(20), 200), 'https://etherscan.io/address/(redacted)')
+  t.equal(landingPageOf('https', 'app.example.com', '/invite/jane@example.org?x=1', 'https://fallback', 200), 'https://app.example.com/invite/(redacted)')
 })
 
 test('the landing page comes from the request without its query and with a sane host', async (t) => {
