@@ -128,7 +128,7 @@ export {
   pruneDelivered
 } from './ingest/index.ts'
 /** How many batches a relay inserts at once unless `concurrency` says otherwise. */
-export { DEFAULT_CONCURRENCY as DEFAULT_RELAY_CONCURRENCY } from './ingest/relay.ts'
+export { DEFAULT_CONCURRENCY as DEFAULT_RELAY_CONCURRENCY } from './ingest/relay-options.ts'
 export type { Relay, RelayOptions, RelayMetrics, RelayLogger, ServiceEventsResult, ServiceEventRejection, OutboxStatus, ParkedEvent } from './ingest/index.ts'
 
 // ── Operator plugins: every one takes `OperatorAuthOptions` and refuses to register without ──

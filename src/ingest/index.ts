@@ -1,9 +1,11 @@
 /**
  * The ingest side: the outbox → ClickHouse relay (which also runs erasure jobs), service-event
- * ingest and their operator routes. See `relay.ts` for the exactly-once argument and why an
+ * ingest and their operator routes. See `relay-cycle.ts` for the exactly-once argument and why an
  * erased tenant's event cannot come back.
  */
-export { createRelay, backoffDelay, normalizeRelayOptions, type Relay, type RelayOptions, type RelayMetrics, type RelayLogger, type BatchOutcome } from './relay.ts'
+export { createRelay, type Relay, type RelayMetrics } from './relay.ts'
+export { backoffDelay, normalizeRelayOptions, type RelayOptions, type RelayLogger } from './relay-options.ts'
+export type { BatchOutcome } from './relay-cycle.ts'
 export { ingestServiceEvents, parseServiceEvent, MAX_SERVICE_EVENTS, type ServiceEventsResult, type ServiceEventRejection } from './service-events.ts'
 export { ingestRoutes, type IngestRoutesOptions } from './ingest-routes.ts'
 export { outboxStatus, requeueParked, pruneDelivered, type OutboxStatus, type ParkedEvent } from './outbox-claims.repository.ts'

@@ -8,7 +8,7 @@
  * row and the ClickHouse job commit together or not at all. ClickHouse itself is never
  * touched here: the relay runs the job (src/ingest/erasure-jobs.repository.ts), so an
  * unreachable ClickHouse delays the deletion and loses nothing, and the deletion runs after
- * any insert the relay had in flight (see src/ingest/relay.ts).
+ * any insert the relay had in flight (see src/ingest/relay-cycle.ts).
  *
  * Order inside the transaction: the outbox rows go first. A relay in `lock` mode holds the
  * tenant's event locked while it writes it to ClickHouse; the delete waits for that batch to
