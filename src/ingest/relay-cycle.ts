@@ -46,10 +46,10 @@ import { armErasureJobs, latestErasures } from '../store/erasure.repository.ts'
 import { eraseAcquisitionRows } from './acquisition-eraser.ts'
 import { toAcquisitionRow, type AcquisitionRow } from './acquisition-row.ts'
 import { insertAcquisitionRows, isTransientInsertError } from './acquisition-writer.ts'
-import { claimErasureJobs, recordErasureFailure, recordErasurePass, type ClaimedErasure } from './erasure-jobs.repository.ts'
+import { claimErasureJobs, recordErasureFailure, recordErasurePass, type ClaimedErasure } from '../store/erasure-jobs.repository.ts'
 import {
   claimOutboxBatch, deleteClaims, lockDueBatch, markDelivered, recordEventFailure, releaseClaims, type ClaimedEvent
-} from './outbox-claims.repository.ts'
+} from '../store/outbox-claims.repository.ts'
 import { ERASURE_BATCH_SIZE, backoffDelay, type NormalizedRelayOptions, type RelayLogger, type RelayOptions } from './relay-options.ts'
 
 const MAX_ERROR_LENGTH = 1_000

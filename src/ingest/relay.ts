@@ -5,7 +5,7 @@
  * log progress, and drain on shutdown. Options and their defaults: `relay-options.ts`.
  */
 import type { Database } from '../store/database.ts'
-import { outboxStatus, pruneDelivered } from './outbox-claims.repository.ts'
+import { outboxStatus, pruneDelivered } from '../store/outbox-claims.repository.ts'
 import { createRelayCycle, errorText, type BatchOutcome, type DeliveryMetrics } from './relay-cycle.ts'
 import { SILENT_LOGGER, backoffDelay, normalizeRelayOptions, type RelayOptions } from './relay-options.ts'
 

@@ -6,7 +6,7 @@
  * Why one transaction: the attribution row, the tenant's outbox events (undelivered ones
  * would otherwise still reach ClickHouse; delivered ones still hold the values), the audit
  * row and the ClickHouse job commit together or not at all. ClickHouse itself is never
- * touched here: the relay runs the job (src/ingest/erasure-jobs.repository.ts), so an
+ * touched here: the relay runs the job (src/store/erasure-jobs.repository.ts), so an
  * unreachable ClickHouse delays the deletion and loses nothing, and the deletion runs after
  * any insert the relay had in flight (see src/ingest/relay-cycle.ts).
  *
