@@ -98,8 +98,8 @@ export type {
 export {
   /** Opens Postgres: a server (`url`) or embedded PGlite (`dataDir`, an optional dependency). */
   openPostgres
-} from './db/postgres.ts'
-export type { PostgresHandle, PostgresOptions } from './db/postgres.ts'
+} from './postgres/client.ts'
+export type { PostgresHandle, PostgresOptions } from './postgres/client.ts'
 export {
   /** Opens ClickHouse: a server (`url`) or embedded chDB (`dataDir`, an optional dependency). */
   openClickHouse
