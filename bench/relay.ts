@@ -27,12 +27,13 @@ import { sql, type Kysely } from 'kysely'
 import { openClickHouse } from '../src/clickhouse/client.ts'
 import { migrateClickHouse } from '../src/clickhouse/migrations.ts'
 import type { TenantCreatedEvent } from '../src/contracts.ts'
-import { ensureSchema, openPostgres, type PostgresHandle } from '../src/db/postgres.ts'
+import { ensureSchema, openPostgres, type PostgresHandle } from '../src/postgres/client.ts'
 import { toAcquisitionRow } from '../src/ingest/acquisition-row.ts'
 import { insertAcquisitionRows } from '../src/ingest/acquisition-writer.ts'
-import { createRelay, DEFAULT_BATCH_SIZE } from '../src/ingest/relay.ts'
+import { createRelay } from '../src/ingest/relay.ts'
+import { DEFAULT_BATCH_SIZE } from '../src/ingest/relay-options.ts'
 import type { Database } from '../src/store/database.ts'
-import { migrateToLatest } from '../src/store/migrations.ts'
+import { migrateToLatest } from '../src/postgres/migrations.ts'
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 30_000)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)

@@ -99,8 +99,8 @@ export type {
 export {
   /** Opens Postgres: a server (`url`) or embedded PGlite (`dataDir`, an optional dependency). */
   openPostgres
-} from './db/postgres.ts'
-export type { PostgresHandle, PostgresOptions } from './db/postgres.ts'
+} from './postgres/client.ts'
+export type { PostgresHandle, PostgresOptions } from './postgres/client.ts'
 export {
   /** Opens ClickHouse: a server (`url`) or embedded chDB (`dataDir`, an optional dependency). */
   openClickHouse
@@ -129,7 +129,7 @@ export {
   pruneDelivered
 } from './ingest/index.ts'
 /** How many batches a relay inserts at once unless `concurrency` says otherwise. */
-export { DEFAULT_CONCURRENCY as DEFAULT_RELAY_CONCURRENCY } from './ingest/relay.ts'
+export { DEFAULT_CONCURRENCY as DEFAULT_RELAY_CONCURRENCY } from './ingest/relay-options.ts'
 export type { Relay, RelayOptions, RelayMetrics, RelayLogger, ServiceEventsResult, ServiceEventRejection, OutboxStatus, ParkedEvent } from './ingest/index.ts'
 
 // ── Operator plugins: every one takes `OperatorAuthOptions` and refuses to register without ──

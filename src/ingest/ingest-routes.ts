@@ -1,7 +1,8 @@
 /**
  * Operator routes of the ingest side: relay status, service-event ingest, requeue of parked
- * events. Thin glue over `outbox-claims.repository.ts` and `service-events.ts`; it enforces
- * operator auth itself (`operatorTokens` or `authorize`) and refuses to register without it.
+ * events. Thin glue over `store/outbox-claims.repository.ts` and `service-events.ts`; it
+ * enforces operator auth itself (`operatorTokens` or `authorize`) and refuses to register
+ * without it.
  *
  * `POST /ingest/service-events` validates only the envelope through Fastify: each event is
  * judged on its own by `ingestServiceEvents`, so one bad event is listed in `rejected`
@@ -12,8 +13,8 @@ import { requireOperatorAuth, type OperatorAuthOptions } from '../routes/operato
 import type { FastifyBaseLogger, FastifySchemaCompiler } from 'fastify'
 import { ERR_BAD_REQUEST, ERR_INVALID_OPTION, ERR_UNAVAILABLE } from '../errors.ts'
 import type { HostKysely } from '../store/database.ts'
+import { outboxStatus, requeueParked } from '../store/outbox-claims.repository.ts'
 import { getIngestStatusSchema, ingestServiceEventsSchema, requeueParkedSchema } from './ingest-routes.schema.ts'
-import { outboxStatus, requeueParked } from './outbox-claims.repository.ts'
 import type { Relay } from './relay.ts'
 import { ingestServiceEvents, MAX_SERVICE_EVENTS } from './service-events.ts'
 

@@ -119,7 +119,7 @@ export interface AttributionErasureJobsTable {
   completed_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
 }
 
-/** `attribution_migrations`: what the runner applied (see `migrations.ts`). */
+/** `attribution_migrations`: what the runner applied (see `src/postgres/migrations.ts`). */
 export interface AttributionMigrationsTable {
   name: string
   checksum: string

@@ -6,9 +6,9 @@
  * Why one transaction: the attribution row, the tenant's outbox events (undelivered ones
  * would otherwise still reach ClickHouse; delivered ones still hold the values), the audit
  * row and the ClickHouse job commit together or not at all. ClickHouse itself is never
- * touched here: the relay runs the job (src/ingest/erasure-jobs.repository.ts), so an
+ * touched here: the relay runs the job (src/store/erasure-jobs.repository.ts), so an
  * unreachable ClickHouse delays the deletion and loses nothing, and the deletion runs after
- * any insert the relay had in flight (see src/ingest/relay.ts).
+ * any insert the relay had in flight (see src/ingest/relay-cycle.ts).
  *
  * Order inside the transaction: the outbox rows go first. A relay in `lock` mode holds the
  * tenant's event locked while it writes it to ClickHouse; the delete waits for that batch to

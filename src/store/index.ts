@@ -1,12 +1,13 @@
 /**
- * The store's public surface: `recordSignup`, the migration runner, the repositories and
- * the table types. Import from here rather than from the individual modules.
+ * The store's public surface: `recordSignup`, the Postgres migration runner (from
+ * `src/postgres/migrations.ts`), the repositories and the table types. Import from here rather
+ * than from the individual modules.
  */
 export { recordSignup, normalizeAttribution, type RecordSignupInput, type RecordSignupResult } from './record-signup.ts'
 export {
   migrateToLatest, readMigrationFiles, DEFAULT_MIGRATIONS_DIRECTORY, DEFAULT_MIGRATIONS_TABLE, DEFAULT_SCHEMA,
   type MigrateOptions, type MigrateResult, type MigrationResult
-} from './migrations.ts'
+} from '../postgres/migrations.ts'
 export { findTenantAttribution, insertTenantAttribution } from './tenant-attribution.repository.ts'
 export {
   createReferralCode, deactivateReferralCode, findReferralCode, listReferralCodes, redeemReferralCodeForTenant,

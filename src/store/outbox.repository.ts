@@ -5,7 +5,8 @@
  * exists, and a signup must never fail because ClickHouse is down. Writing the event in the
  * signup transaction gives both; the relay (src/ingest/) delivers it later. Event ids are
  * deterministic per tenant (UUIDv5), and the append ignores a duplicate id, so a replayed
- * signup never adds a second event. Claiming and marking rows live with the relay.
+ * signup never adds a second event. Claiming and marking rows, the relay's side, live in
+ * `outbox-claims.repository.ts`.
  */
 import { createHash } from 'node:crypto'
 import { isUuid, type TenantCreatedEvent } from '../contracts.ts'

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { sql } from 'kysely'
-import { openPostgres, ensureSchema, type PostgresHandle } from '../../src/db/postgres.ts'
+import { openPostgres, ensureSchema, type PostgresHandle } from '../../src/postgres/client.ts'
 
 export interface PostgresTarget {
   name: 'pglite' | 'postgres'

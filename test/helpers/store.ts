@@ -5,9 +5,9 @@
  */
 import { sql, type Kysely } from 'kysely'
 import type { SignupAttribution } from '../../src/contracts.ts'
-import type { PostgresHandle } from '../../src/db/postgres.ts'
+import type { PostgresHandle } from '../../src/postgres/client.ts'
 import type { Database } from '../../src/store/database.ts'
-import { migrateToLatest } from '../../src/store/migrations.ts'
+import { migrateToLatest } from '../../src/postgres/migrations.ts'
 import type { PostgresTarget } from './postgres.ts'
 
 /** What a host adds beside the package's tables. */

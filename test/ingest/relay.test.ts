@@ -7,8 +7,8 @@ import { openClickHouse } from '../../src/clickhouse/client.ts'
 import { migrateClickHouse } from '../../src/clickhouse/migrations.ts'
 import { toAcquisitionRow } from '../../src/ingest/acquisition-row.ts'
 import { insertAcquisitionRows } from '../../src/ingest/acquisition-writer.ts'
-import { outboxStatus } from '../../src/ingest/outbox-claims.repository.ts'
-import { backoffDelay, createRelay, normalizeRelayOptions } from '../../src/ingest/relay.ts'
+import { outboxStatus } from '../../src/store/outbox-claims.repository.ts'
+import { createRelay } from '../../src/ingest/relay.ts'
 import { closedPort } from '../helpers/closed-port.ts'
 import { postgresTargets } from '../helpers/postgres.ts'
 import { openOutbox, pendingCount, rawCount, reportedTenants, signups, attribution } from './fixtures.ts'
@@ -27,23 +27,6 @@ async function withoutMerges (t: Test): Promise<void> {
   await ch.client.command({ query: 'SYSTEM STOP MERGES tenant_acquisition_events' })
   t.teardown(() => ch.client.command({ query: 'SYSTEM START MERGES tenant_acquisition_events' }))
 }
-
-test('backoff doubles per failure, stays within half and all of the step, and is capped', async (t) => {
-  t.equal(backoffDelay(1, 1000, 60_000, () => 0), 500)
-  t.equal(backoffDelay(1, 1000, 60_000, () => 0.999999), 1000)
-  t.equal(backoffDelay(4, 1000, 60_000, () => 0), 4000)
-  t.equal(backoffDelay(50, 1000, 60_000, () => 0.999999), 60_000)
-  t.equal(backoffDelay(50, 1000, 60_000, () => 0), 30_000)
-})
-
-test('bad relay options stop creation with the option named', async (t) => {
-  t.throws(() => normalizeRelayOptions({ batchSize: 0 }), { code: 'FW_ATTR_INVALID_OPTION', message: /"batchSize"/ })
-  t.throws(() => normalizeRelayOptions({ concurrency: 1.5 }), { message: /"concurrency"/ })
-  t.throws(() => normalizeRelayOptions({ backoffBaseMs: 10, backoffMaxMs: 5 }), { message: /"backoffMaxMs"/ })
-  t.throws(() => normalizeRelayOptions({ table: 'events; DROP TABLE x' }), { code: 'FW_ATTR_INVALID_OPTION', message: /"table"/ })
-  t.ok(Object.isFrozen(normalizeRelayOptions({})))
-  t.equal(normalizeRelayOptions({ retainDeliveredMs: 0 }).retainDeliveredMs, 0)
-})
 
 test('an insert with a deduplication token followed by one without keeps both', async (t) => {
   await withoutMerges(t)

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { test } from 'tap'
 import { sql, type Kysely, type Transaction } from 'kysely'
 import type { TenantCreatedEvent } from '../../src/contracts.ts'
-import { migrateToLatest } from '../../src/store/migrations.ts'
+import { migrateToLatest } from '../../src/postgres/migrations.ts'
 import { recordSignup, type RecordSignupResult } from '../../src/store/record-signup.ts'
 import {
   createReferralCode, deactivateReferralCode, findReferralCode, listReferralCodes

@@ -9,14 +9,9 @@
  * and outside that scope: the public network stats (`public-stats.ts`) and the operator
  * dashboard's static files (`dashboard.ts`).
  *
- * CSV: the header line (the JSON field names, quoted as `CSVWithNames` quotes them, written
- * once, so an empty answer still has it), then the `CSV` bytes from `streamQuery` go to the
- * socket untouched (no per-row JS, constant memory); the first chunk is awaited before the
- * headers go out, so a failing query still answers a proper problem. A client that goes away aborts the query. chDB runs one
- * stream at a time per engine, so CSV exports on chDB queue (a waiting client that leaves
- * drops out of the queue).
+ * CSV answers stream straight from the engine (`csv-stream.ts`); on chDB they queue, one
+ * stream at a time per engine (`clickhouse/stream-gate.ts`).
  */
-import { Readable } from 'node:stream'
 import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyError } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
@@ -31,7 +26,7 @@ import { buildCohortUsageQuery } from './cohort-usage.query.ts'
 import { buildReferralCodesQuery } from './referral-codes.query.ts'
 import { DEFAULT_TENANT_USAGE_LIMIT, buildTenantUsageCsvQueries, buildTenantUsageQuery, periodWindow, type TenantUsageCursor } from './tenant-usage.query.ts'
 import {
-  ReportParamError, chooseFormat, csvDisposition, decodeCursor, encodeCursor, parseFilters, resolveRange
+  ReportParamError, chooseFormat, decodeCursor, encodeCursor, parseFilters, resolveRange
 } from './report-request.ts'
 import { networkUsageSchema } from './network-usage.schema.ts'
 import { acquisitionFunnelSchema } from './acquisition-funnel.schema.ts'
@@ -41,6 +36,7 @@ import { tenantUsageSchema } from './tenant-usage.schema.ts'
 import { normalizePublicStatsOptions, type NormalizedPublicStatsOptions, type PublicStatsOptions } from './network-stats.ts'
 import { registerPublicStats } from './public-stats.ts'
 import { registerDashboard } from './dashboard.ts'
+import { sendCsv } from './csv-stream.ts'
 
 export type { PublicStatsOptions }
 
@@ -107,71 +103,6 @@ function paramProblem (err: ReportParamError): FastifyError {
   return Object.assign(new ERR_BAD_REQUEST(err.message), { validation: [{ instancePath: `/${err.param}`, message: err.message }] }) as FastifyError
 }
 
-/** One CSV stream at a time on chDB; a waiter that aborts leaves the queue. */
-class StreamGate {
-  private busy = false
-  private readonly waiters: Array<() => void> = []
-
-  async acquire (signal: AbortSignal): Promise<() => void> {
-    if (this.busy) {
-      await new Promise<void>((resolve, reject) => {
-        const onAbort = (): void => {
-          const i = this.waiters.indexOf(wake)
-          if (i >= 0) this.waiters.splice(i, 1)
-          reject(signal.reason as Error)
-        }
-        const wake = (): void => { signal.removeEventListener('abort', onAbort); resolve() }
-        this.waiters.push(wake)
-        signal.addEventListener('abort', onAbort, { once: true })
-      })
-    }
-    this.busy = true
-    let released = false
-    return () => {
-      if (released) return
-      released = true
-      const next = this.waiters.shift()
-      if (next !== undefined) next()
-      else this.busy = false
-    }
-  }
-}
-const gates = new WeakMap<ClickHouseHandle, StreamGate>()
-
-/** The CSV header line ClickHouse's `CSVWithNames` would write for these columns. */
-const csvHeader = (columns: readonly string[]): Buffer => Buffer.from(`${columns.map((c) => `"${c.replaceAll('"', '""')}"`).join(',')}\n`)
-
-/**
- * The CSV body: the header line, then the bytes of each query in turn (format `CSV`).
- * The first query's first chunk is awaited before this returns, so an error in the SQL
- * still answers a problem instead of a cut connection; later errors can only cut it.
- */
-async function csvBody (ch: ClickHouseHandle, queries: readonly BuiltQuery[], signal: AbortSignal): Promise<Readable> {
-  const [head, ...tail] = queries
-  if (head === undefined) throw new TypeError('no query')
-  const open = (q: BuiltQuery): AsyncIterator<Buffer> =>
-    (ch.streamQuery({ query: q.query, params: q.params, format: 'CSV', signal }) as AsyncIterable<Buffer>)[Symbol.asyncIterator]()
-  const firstIt = open(head)
-  const first = await firstIt.next()
-  async function * chunks (): AsyncGenerator<Buffer> {
-    let it: AsyncIterator<Buffer> | null = firstIt
-    try {
-      yield csvHeader(head?.columns ?? [])
-      if (first.done !== true) yield first.value
-      for (let n = await it.next(); n.done !== true; n = await it.next()) yield n.value
-      it = null
-      for (const q of tail) {
-        it = open(q)
-        for (let n = await it.next(); n.done !== true; n = await it.next()) yield n.value
-        it = null
-      }
-    } finally {
-      await it?.return?.()
-    }
-  }
-  return Readable.from(chunks(), { objectMode: false })
-}
-
 async function reportsPlugin (app: FastifyInstance, options: ReportsPluginOptions): Promise<void> {
   const opts = normalize(options)
   const auth = operatorAuthHook({
@@ -179,9 +110,6 @@ async function reportsPlugin (app: FastifyInstance, options: ReportsPluginOption
     ...(options.authorize !== undefined ? { authorize: options.authorize } : {})
   })
   const ch = opts.clickhouse
-  let gate = gates.get(ch)
-  if (gate === undefined) { gate = new StreamGate(); gates.set(ch, gate) }
-  const csvGate = gate
 
   await app.register(async function reportRoutes (scope) {
     scope.addHook('onRequest', auth)
@@ -219,33 +147,13 @@ async function reportsPlugin (app: FastifyInstance, options: ReportsPluginOption
       return { report, request, data_from: first, generated_at: new Date().toISOString() }
     }
 
-    async function sendCsv (reply: FastifyReply, report: ReportName, range: { from: string, to: string }, queries: readonly BuiltQuery[]): Promise<FastifyReply> {
-      const controller = new AbortController()
-      // The response closing before it finished means the client went away.
-      reply.raw.once('close', () => { if (!reply.raw.writableFinished) controller.abort() })
-      const release = ch.engine === 'chdb' ? await csvGate.acquire(controller.signal) : () => {}
-      let body: Readable
-      try {
-        body = await csvBody(ch, queries, controller.signal)
-      } catch (err) {
-        release()
-        throw err
-      }
-      body.once('close', release)
-      return reply
-        .header('content-type', 'text/csv; charset=utf-8')
-        .header('content-disposition', csvDisposition(report, range.from, range.to))
-        .header('cache-control', 'no-store')
-        .send(body)
-    }
-
     /**
      * Runs a whole-answer report (all but tenant-usage). `extra` adds JSON fields beside
      * `meta` and `data` (queried alongside them); CSV carries the rows only.
      */
     async function answer (req: FastifyRequest, reply: FastifyReply, report: ReportName, echo: Record<string, unknown>, range: { from: string, to: string }, build: (format: 'json' | 'csv') => BuiltQuery | Promise<BuiltQuery>, formatParam: string | undefined, extra: () => Promise<Record<string, unknown>> = async () => ({})) {
       const format = chooseFormat(formatParam, req.headers.accept)
-      if (format === 'csv') return sendCsv(reply, report, range, [await build('csv')])
+      if (format === 'csv') return sendCsv(reply, ch, report, range, [await build('csv')])
       const [rows, first, fields] = await Promise.all([rowsOf(await build('json')), dataFrom(), extra()])
       return reply.type('application/json; charset=utf-8').send({ meta: meta(report, { ...echo, format }, first), ...fields, data: rows })
     }
@@ -308,7 +216,7 @@ async function reportsPlugin (app: FastifyInstance, options: ReportsPluginOption
       const granularity: Granularity = q.granularity ?? 'day'
       const filters = parseFilters(q)
       const format = chooseFormat(q.format, req.headers.accept)
-      if (format === 'csv') return sendCsv(reply, 'tenant-usage', rg, buildTenantUsageCsvQueries({ ...rg, granularity, filters }))
+      if (format === 'csv') return sendCsv(reply, ch, 'tenant-usage', rg, buildTenantUsageCsvQueries({ ...rg, granularity, filters }))
       const limit = q.limit ?? DEFAULT_TENANT_USAGE_LIMIT
       const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor)
       const [rows, first] = await Promise.all([tenantUsagePage(rg, granularity, filters, limit, after), dataFrom()])

@@ -13,7 +13,7 @@
  * parks anything.
  */
 import { sql, type Kysely } from 'kysely'
-import { storeDb, type Database } from '../store/database.ts'
+import { storeDb, type Database } from './database.ts'
 
 /** A claimed outbox row. */
 export interface ClaimedEvent {

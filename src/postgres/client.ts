@@ -14,7 +14,7 @@ import { join } from 'node:path'
 import { Kysely, PostgresDialect, PGliteDialect, sql } from 'kysely'
 import pg from 'pg'
 import { ERR_INVALID_OPTION, importOptional } from '../errors.ts'
-import { DEFAULT_SCHEMA, sqlIdentifier } from '../store/migrations.ts'
+import { DEFAULT_SCHEMA, sqlIdentifier } from './migrations.ts'
 
 /** Where `openPostgres` connects: a server URL, or an embedded PGlite directory. */
 export interface PostgresOptions {

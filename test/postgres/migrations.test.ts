@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test, type Test } from 'tap'
 import { sql, type Kysely } from 'kysely'
-import { DEFAULT_MIGRATIONS_DIRECTORY, migrateToLatest, readMigrationFiles } from '../../src/store/migrations.ts'
+import { DEFAULT_MIGRATIONS_DIRECTORY, migrateToLatest, readMigrationFiles } from '../../src/postgres/migrations.ts'
 import { postgresTargets } from '../helpers/postgres.ts'
 
 async function tables (db: Kysely<unknown>, schema: string): Promise<string[]> {

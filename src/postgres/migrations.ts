@@ -18,7 +18,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { sql } from 'kysely'
 import { ERR_INVALID_OPTION } from '../errors.ts'
-import type { HostKysely } from './database.ts'
+import type { HostKysely } from '../store/database.ts'
 import type { MigrationResult, MigrateResult } from '../migration-result.ts'
 
 /** The package's own Postgres migrations. */

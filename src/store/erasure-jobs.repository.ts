@@ -10,7 +10,7 @@
  * remove arrived. Times come from the database clock.
  */
 import { sql, type Kysely } from 'kysely'
-import { storeDb, type Database } from '../store/database.ts'
+import { storeDb, type Database } from './database.ts'
 
 /** A claimed erasure job. */
 export interface ClaimedErasure {

@@ -6,9 +6,9 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { test } from 'tap'
 import { sql } from 'kysely'
-import { openPostgres } from '../../src/db/postgres.ts'
+import { openPostgres } from '../../src/postgres/client.ts'
 
-const postgresModule = fileURLToPath(new URL('../../src/db/postgres.ts', import.meta.url))
+const postgresModule = fileURLToPath(new URL('../../src/postgres/client.ts', import.meta.url))
 
 test('a PGlite data directory keeps its data and is refused to a second process while open', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'fw-pglite-'))
