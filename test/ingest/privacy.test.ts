@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
 import { sql } from 'kysely'
 import { openClickHouse } from '../../src/clickhouse/client.ts'
-import { openPostgres } from '../../src/db/postgres.ts'
+import { openPostgres } from '../../src/postgres/client.ts'
 import { buildTestGateway, gatewayTargets } from '../helpers/gateway.ts'
 
 const OPERATOR = 'operator-token-for-privacy-tests'
