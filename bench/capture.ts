@@ -215,26 +215,23 @@ async function main (): Promise<void> {
   console.log(`@fastify/cookie alone (hook: false, its onSend hook only) on the ordinary request: ${median(ordinary.cookie.map((f) => f.rps)).toFixed(0)} req/s, ` +
     `median per-round ratio to bare ${cookieRps.toFixed(2)}, CPU ${cookieCpu.toFixed(1)} µs/req (bare ${median(ordinary.bare.map((f) => f.cpuPerRequest)).toFixed(1)})`)
   console.log('')
-  console.log('reply.setCookie on the campaign cases (bare + @fastify/cookie registered on the route: verify the incoming cookie, reply.setCookie signed, its onSend hook): what the plugin no longer pays')
-  console.log('| case | setCookie-only req/s | ratio to bare | CPU µs/req | CPU added µs/req |')
-  console.log('|---|---|---|---|---|')
-  for (const c of cases.slice(1)) {
-    const r = results.get(c.name)!
-    const rps = median(r.cookie.map((f) => f.rps))
-    const ratio = median(r.cookie.map((f, i) => f.rps / r.bare[i]!.rps))
-    const cpu = median(r.cookie.map((f) => f.cpuPerRequest))
-    const added = median(r.cookie.map((f, i) => f.cpuPerRequest - r.bare[i]!.cpuPerRequest))
-    console.log(`| ${c.name} | ${rps.toFixed(0)} | ${ratio.toFixed(2)} | ${cpu.toFixed(1)} | ${added.toFixed(1)} |`)
+  /** A baseline server's figures on the two campaign cases, against bare Fastify in the same rounds. */
+  const baselineTable = (kind: 'cookie' | 'header', title: string, label: string): void => {
+    console.log(title)
+    console.log(`| case | ${label} req/s | ratio to bare | CPU µs/req | CPU added µs/req |`)
+    console.log('|---|---|---|---|---|')
+    for (const c of cases.slice(1)) {
+      const r = results.get(c.name)!
+      const rps = median(r[kind].map((f) => f.rps))
+      const ratio = median(r[kind].map((f, i) => f.rps / r.bare[i]!.rps))
+      const cpu = median(r[kind].map((f) => f.cpuPerRequest))
+      const added = median(r[kind].map((f, i) => f.cpuPerRequest - r.bare[i]!.cpuPerRequest))
+      console.log(`| ${c.name} | ${rps.toFixed(0)} | ${ratio.toFixed(2)} | ${cpu.toFixed(1)} | ${added.toFixed(1)} |`)
+    }
+    console.log('')
   }
-  console.log('')
-  console.log('the floor: one signature by @fastify/cookie\'s Signer and a Set-Cookie line of the same length (bare + reply.header, no other work), what any signed-cookie capture pays')
-  console.log('| case | floor req/s | ratio to bare | CPU µs/req | CPU added µs/req |')
-  console.log('|---|---|---|---|---|')
-  for (const c of cases.slice(1)) {
-    const r = results.get(c.name)!
-    console.log(`| ${c.name} | ${median(r.header.map((f) => f.rps)).toFixed(0)} | ${median(r.header.map((f, i) => f.rps / r.bare[i]!.rps)).toFixed(2)} | ${median(r.header.map((f) => f.cpuPerRequest)).toFixed(1)} | ${median(r.header.map((f, i) => f.cpuPerRequest - r.bare[i]!.cpuPerRequest)).toFixed(1)} |`)
-  }
-  console.log('')
+  baselineTable('cookie', 'reply.setCookie on the campaign cases (bare + @fastify/cookie registered on the route: verify the incoming cookie, reply.setCookie signed, its onSend hook): what the plugin no longer pays', 'setCookie-only')
+  baselineTable('header', 'the floor: one signature by @fastify/cookie\'s Signer and a Set-Cookie line of the same length (bare + reply.header, no other work), what any signed-cookie capture pays', 'floor')
   console.log('per-round ratios, req/s and CPU (plugin/bare): ' + cases.map((c) => {
     const r = results.get(c.name)!
     return r.plugin.map((f, i) => `${(f.rps / r.bare[i]!.rps).toFixed(2)}/${(r.bare[i]!.cpuPerRequest / f.cpuPerRequest).toFixed(2)}`).join(' ')
