@@ -44,7 +44,10 @@ export async function importOptional<T> (load: () => Promise<T>, engine: string,
     return await load()
   } catch (err) {
     const code = (err as { code?: unknown } | null)?.code
-    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') throw Object.assign(new ERR_ENGINE_MISSING(engine, pkg, serverOption), { cause: err })
+    // Node names it by code; a loader in between (a test runner's) may keep only the message.
+    const notFound = code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND' ||
+      (err instanceof Error && /^Cannot find (package|module)/.test(err.message) && err.message.includes(`'${pkg}`))
+    if (notFound) throw Object.assign(new ERR_ENGINE_MISSING(engine, pkg, serverOption), { cause: err })
     throw err
   }
 }

@@ -74,8 +74,8 @@ test('the built package (npm run build) loads under plain node by its name and e
 
 test('a missing embedded engine is refused with an error that says how to install it', async (t) => {
   const { importOptional } = await import('../../src/errors.ts')
-  const missing = () => import('@frameworks/no-such-engine' as string)
-  await t.rejects(importOptional(missing, 'chDB', 'chdb', 'url'), { code: 'FW_ATTR_ENGINE_MISSING', message: /chDB is not installed.*npm install chdb.*give `url`/ })
+  const missing = () => import('no-such-embedded-engine' as string)
+  await t.rejects(importOptional(missing, 'chDB', 'no-such-embedded-engine', 'url'), { code: 'FW_ATTR_ENGINE_MISSING', message: /chDB is not installed.*npm install no-such-embedded-engine.*give `url`/ })
   const broken = () => Promise.reject(new Error('engine crashed while loading'))
   await t.rejects(importOptional(broken, 'chDB', 'chdb', 'url'), /engine crashed/, 'other load failures pass through unchanged')
 })
