@@ -106,8 +106,5 @@ export function operatorAuthHook (options: OperatorAuthOptions): onRequestHookHa
  * plugin refuses to register.
  */
 export function requireOperatorAuth (app: FastifyInstance, options: OperatorAuthOptions): void {
-  app.addHook('onRequest', operatorAuthHook({
-    ...(options.operatorTokens !== undefined ? { operatorTokens: options.operatorTokens } : {}),
-    ...(options.authorize !== undefined ? { authorize: options.authorize } : {})
-  }))
+  app.addHook('onRequest', operatorAuthHook(options))
 }

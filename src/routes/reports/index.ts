@@ -18,7 +18,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { ClickHouseHandle } from '../../clickhouse/client.ts'
 import { isUnreachable } from '../../clickhouse/client.ts'
 import { ERR_BAD_REQUEST, ERR_INVALID_OPTION, ERR_UNAVAILABLE, problemErrorHandler } from '../../errors.ts'
-import { operatorAuthHook, type OperatorAuthOptions } from '../operator-auth.ts'
+import { requireOperatorAuth, type OperatorAuthOptions } from '../operator-auth.ts'
 import { DATA_FROM_SQL, periodStart, type BuiltQuery, type Dimension, type Granularity } from './common.query.ts'
 import { buildNetworkTotalsQuery, buildNetworkUsageQuery } from './network-usage.query.ts'
 import { DEFAULT_ACTIVATION_DAYS, buildAcquisitionFunnelQuery } from './acquisition-funnel.query.ts'
@@ -105,14 +105,10 @@ function paramProblem (err: ReportParamError): FastifyError {
 
 async function reportsPlugin (app: FastifyInstance, options: ReportsPluginOptions): Promise<void> {
   const opts = normalize(options)
-  const auth = operatorAuthHook({
-    ...(options.operatorTokens !== undefined ? { operatorTokens: options.operatorTokens } : {}),
-    ...(options.authorize !== undefined ? { authorize: options.authorize } : {})
-  })
   const ch = opts.clickhouse
 
   await app.register(async function reportRoutes (scope) {
-    scope.addHook('onRequest', auth)
+    requireOperatorAuth(scope, options)
     // Fastify's default ajv drops unknown keys (`removeAdditional`) instead of failing; a
     // misspelt filter would silently widen the report, so name it in a 400 here instead.
     scope.addHook('preValidation', async function rejectUnknownParams (request) {
