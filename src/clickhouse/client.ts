@@ -190,6 +190,19 @@ function serverStream (client: ClickHouseClient, p: StreamQueryParams): Readable
   return out
 }
 
+/**
+ * The rows of a query with bound parameters, as JSON objects; 64-bit integers come as
+ * numbers (every figure the reports answer fits a double).
+ */
+export async function jsonRows<T = Record<string, unknown>> (ch: ClickHouseHandle, q: { query: string, params: Record<string, unknown> }): Promise<T[]> {
+  const rs = await ch.client.query({
+    query: `${q.query}\nSETTINGS output_format_json_quote_64bit_integers = 0`,
+    query_params: q.params,
+    format: 'JSONEachRow'
+  })
+  return rs.json<T>()
+}
+
 /** Whether the error means ClickHouse itself could not be reached (vs a query error). */
 export function isUnreachable (err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException | undefined)?.code

@@ -37,7 +37,6 @@ export const DEFAULT_EXCLUDED_REFERRERS: readonly string[] = Object.freeze([
 
 /** What a consent hook answers about the attribution cookie. */
 export type AttributionConsent = 'granted' | 'denied' | 'unknown'
-export const CONSENT_ANSWERS: readonly AttributionConsent[] = Object.freeze(['granted', 'denied', 'unknown'])
 
 /**
  * The host's consent check (its consent banner's cookie, an account setting, …). Called

@@ -46,14 +46,6 @@ export function signalParamNames (rules: ParamRules): ReadonlySet<string> {
 }
 
 /**
- * A campaign value (`utm_*`, a source alias) as it may be kept: bounded printable text,
- * `(redacted)` when it holds an e-mail or wallet address or a credential-like token, or null.
- */
-export function campaignText (value: unknown, max: number): string | null {
-  return sanitizeValue(value, max)
-}
-
-/**
  * Sanitizes a referral code: null unless it matches the pattern; `(redacted)` when it holds
  * an e-mail or wallet address (a valid code is exempt from the token rule).
  */
@@ -108,11 +100,11 @@ export function createParamReader (rules: ParamRules): (query: QueryLike) => Cam
       const value = query[name]
       switch (role.kind) {
         case 'utm':
-          out[role.field] = campaignText(value, max)
+          out[role.field] = sanitizeValue(value, max)
           break
         case 'alias':
           if (role.rank < aliasRank) {
-            const v = campaignText(value, max)
+            const v = sanitizeValue(value, max)
             if (v !== null) { alias = v; aliasRank = role.rank }
           }
           break
@@ -150,11 +142,11 @@ export function withSignupInputs (params: CampaignParams, utm: SignupUtm | null 
   let out: CampaignParams | null = null
   if (utm !== null && utm !== undefined) {
     const fields = {
-      utm_source: campaignText(utm.utm_source, rules.maxValueLength),
-      utm_medium: campaignText(utm.utm_medium, rules.maxValueLength),
-      utm_campaign: campaignText(utm.utm_campaign, rules.maxValueLength),
-      utm_content: campaignText(utm.utm_content, rules.maxValueLength),
-      utm_term: campaignText(utm.utm_term, rules.maxValueLength)
+      utm_source: sanitizeValue(utm.utm_source, rules.maxValueLength),
+      utm_medium: sanitizeValue(utm.utm_medium, rules.maxValueLength),
+      utm_campaign: sanitizeValue(utm.utm_campaign, rules.maxValueLength),
+      utm_content: sanitizeValue(utm.utm_content, rules.maxValueLength),
+      utm_term: sanitizeValue(utm.utm_term, rules.maxValueLength)
     }
     if (UTM_PARAMS.some((f) => fields[f] !== null)) out = { ...params, ...fields }
   }

@@ -11,6 +11,7 @@
  */
 import { sql, type Kysely } from 'kysely'
 import { storeDb, type Database } from './database.ts'
+import { nowPlusMs } from './outbox-claims.repository.ts'
 
 /** A claimed erasure job. */
 export interface ClaimedErasure {
@@ -21,14 +22,12 @@ export interface ClaimedErasure {
   attempts: number
 }
 
-const ms = (value: number) => sql<Date>`now() + ${Math.max(0, Math.round(value))}::double precision * interval '1 millisecond'`
-
 /** Claims up to `limit` due jobs for `leaseMs`. */
 export async function claimErasureJobs<DB extends Database> (db: Kysely<DB>, limit: number, leaseMs: number): Promise<ClaimedErasure[]> {
   const s = storeDb(db)
   const rows = await s
     .updateTable('attribution_erasure_jobs')
-    .set({ available_at: ms(leaseMs) })
+    .set({ available_at: nowPlusMs(leaseMs) })
     .where('tenant_id', 'in', s
       .selectFrom('attribution_erasure_jobs')
       .select('tenant_id')
@@ -60,7 +59,7 @@ export async function recordErasurePass<DB extends Database> (db: Kysely<DB>, jo
       .set({
         first_pass_at: sql<Date>`COALESCE(first_pass_at, now())`,
         completed_at: sql<Date | null>`CASE WHEN first_pass_at IS NULL THEN NULL ELSE now() END`,
-        available_at: ms(settleMs),
+        available_at: nowPlusMs(settleMs),
         attempts: 0,
         last_error: null
       })
@@ -78,7 +77,7 @@ export async function recordErasureFailure<DB extends Database> (db: Kysely<DB>,
   for (const job of jobs) {
     await storeDb(db)
       .updateTable('attribution_erasure_jobs')
-      .set((eb) => ({ attempts: eb('attempts', '+', 1), last_error: error, available_at: ms(delayMs) }))
+      .set((eb) => ({ attempts: eb('attempts', '+', 1), last_error: error, available_at: nowPlusMs(delayMs) }))
       .where('tenant_id', '=', job.tenant_id)
       .where('generation', '=', job.generation)
       .execute()

@@ -26,7 +26,8 @@ export interface ClaimedEvent {
   attempts: number
 }
 
-const ms = (value: number) => sql<Date>`now() + ${Math.max(0, Math.round(value))}::double precision * interval '1 millisecond'`
+/** The database's `now()` plus `value` milliseconds (negative counts as zero): lease ends, retry times. */
+export const nowPlusMs = (value: number) => sql<Date>`now() + ${Math.max(0, Math.round(value))}::double precision * interval '1 millisecond'`
 
 /** `id = ANY($1)`: one array parameter instead of one parameter per id (cheaper to bind and plan). */
 const idIn = (ids: readonly string[]) => sql<boolean>`id = ANY(${[...ids]}::bigint[])`
@@ -56,7 +57,7 @@ export async function claimOutboxBatch<DB extends Database> (db: Kysely<DB>, lim
   const s = storeDb(db)
   const rows = await s
     .updateTable('attribution_outbox')
-    .set({ available_at: ms(leaseMs) })
+    .set({ available_at: nowPlusMs(leaseMs) })
     .where('id', 'in', dueRows(s, limit).select('id'))
     .returning(CLAIMED_COLUMNS)
     .execute()
@@ -97,7 +98,7 @@ export async function releaseClaims<DB extends Database> (db: Kysely<DB>, ids: r
   if (ids.length === 0) return
   await storeDb(db)
     .updateTable('attribution_outbox')
-    .set({ available_at: ms(delayMs), last_error: error })
+    .set({ available_at: nowPlusMs(delayMs), last_error: error })
     .where(idIn(ids))
     .where('delivered_at', 'is', null)
     .execute()
@@ -113,7 +114,7 @@ export async function recordEventFailure<DB extends Database> (db: Kysely<DB>, i
     .set((eb) => ({
       attempts: eb('attempts', '+', 1),
       last_error: error,
-      available_at: ms(delayMs),
+      available_at: nowPlusMs(delayMs),
       parked_at: sql<Date | null>`CASE WHEN attempts + 1 >= ${maxAttempts}::integer THEN now() ELSE NULL END`
     }))
     .where('id', '=', id)

@@ -20,7 +20,7 @@
 import {
   isUuid, type ChannelGroup, type ClientKind, type ReferralStatus, type SignupAttribution, type TenantCreatedEvent, type Touch
 } from '../contracts.ts'
-import { hasEmail, hasToken, hasWallet, isPiiValue, isSensitive, REDACTED } from '../shared/redact.ts'
+import { isPiiValue, isSensitive, REDACTED } from '../shared/redact.ts'
 import { sanitizeUrl } from '../shared/sanitize.ts'
 import type { Database, NewTenantAttribution, StoreExecutor } from './database.ts'
 import { appendOutboxEvent, tenantCreatedEventId } from './outbox.repository.ts'
@@ -91,7 +91,6 @@ function url (value: unknown): string | null {
   return typeof value === 'string' ? sanitizeUrl(clean(value), LIMITS.url) : null
 }
 
-const sensitiveKey = (key: string): boolean => hasEmail(key) || hasWallet(key) || hasToken(key)
 
 /**
  * A JSON-safe copy: only plain data, strings (keys too) cleaned, depth bounded. With `pii`
@@ -109,7 +108,7 @@ function cleanJson (value: unknown, pii: boolean, depth = 0): unknown {
   if (depth >= 4 || typeof value !== 'object') return null
   if (Array.isArray(value)) return value.map((v) => cleanJson(v, pii, depth + 1))
   const out: Record<string, unknown> = {}
-  for (const [k, v] of Object.entries(value)) if (v !== undefined && !(pii && sensitiveKey(k))) out[clean(k)] = cleanJson(v, pii, depth + 1)
+  for (const [k, v] of Object.entries(value)) if (v !== undefined && !(pii && isSensitive(k))) out[clean(k)] = cleanJson(v, pii, depth + 1)
   return out
 }
 

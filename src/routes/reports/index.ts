@@ -16,7 +16,7 @@ import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyError } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { ClickHouseHandle } from '../../clickhouse/client.ts'
-import { isUnreachable } from '../../clickhouse/client.ts'
+import { isUnreachable, jsonRows } from '../../clickhouse/client.ts'
 import { ERR_BAD_REQUEST, ERR_INVALID_OPTION, ERR_UNAVAILABLE, problemErrorHandler } from '../../errors.ts'
 import { requireOperatorAuth, type OperatorAuthOptions } from '../operator-auth.ts'
 import { DATA_FROM_SQL, periodStart, type BuiltQuery, type Dimension, type Granularity } from './common.query.ts'
@@ -130,14 +130,7 @@ async function reportsPlugin (app: FastifyInstance, options: ReportsPluginOption
       return (await rs.json<{ first: string | null }>())[0]?.first ?? null
     }
 
-    async function rowsOf (built: BuiltQuery): Promise<Array<Record<string, unknown>>> {
-      const rs = await ch.client.query({
-        query: `${built.query}\nSETTINGS output_format_json_quote_64bit_integers = 0`,
-        query_params: built.params,
-        format: 'JSONEachRow'
-      })
-      return rs.json<Record<string, unknown>>()
-    }
+    const rowsOf = (built: BuiltQuery) => jsonRows(ch, built)
 
     function meta (report: ReportName, request: Record<string, unknown>, first: string | null) {
       return { report, request, data_from: first, generated_at: new Date().toISOString() }

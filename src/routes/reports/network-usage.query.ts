@@ -74,8 +74,6 @@ export const NETWORK_TOTALS_COLUMNS = [
   'other_processing_seconds', 'api_requests', 'api_errors', 'active_tenants'
 ] as const
 
-/** The figures of one range, as {@link buildNetworkTotalsQuery} answers them. */
-export type NetworkTotals = Record<typeof NETWORK_TOTALS_COLUMNS[number], number>
 
 /**
  * Network totals over whole ranges: one row per range, in the order given (`range_index`

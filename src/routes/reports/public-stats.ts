@@ -12,7 +12,7 @@ import type { FastifyError, FastifyInstance } from 'fastify'
 import cors from '@fastify/cors'
 import rateLimit from '@fastify/rate-limit'
 import type { ClickHouseHandle } from '../../clickhouse/client.ts'
-import { isUnreachable } from '../../clickhouse/client.ts'
+import { isUnreachable, jsonRows } from '../../clickhouse/client.ts'
 import { ERR_RATE_LIMITED, ERR_UNAVAILABLE, problemErrorHandler } from '../../errors.ts'
 import { buildNetworkStatsQuery } from './network-stats.query.ts'
 import { etagOf, ifNoneMatchHits, networkStatsBody, periodCache, type NetworkStatsRow, type NormalizedPublicStatsOptions } from './network-stats.ts'
@@ -24,12 +24,7 @@ export async function registerPublicStats (app: FastifyInstance, ch: ClickHouseH
     const now = new Date()
     const today = now.toISOString().slice(0, 10)
     const built = buildNetworkStatsQuery(today)
-    const rs = await ch.client.query({
-      query: `${built.query}\nSETTINGS output_format_json_quote_64bit_integers = 0`,
-      query_params: built.params,
-      format: 'JSONEachRow'
-    })
-    const body = JSON.stringify(networkStatsBody(await rs.json<NetworkStatsRow>(), today, now))
+    const body = JSON.stringify(networkStatsBody(await jsonRows<NetworkStatsRow>(ch, built), today, now))
     return { body, etag: etagOf(body) }
   }, opts.maxAgeSeconds * 1000)
   const cacheControl = `public, max-age=${opts.maxAgeSeconds}`
