@@ -157,7 +157,11 @@ export {
   /** An `onRequest` hook with the operator plugins' auth, for a host's own operator routes. */
   operatorAuthHook,
   /** The fingerprint of the operator credential that authorized a request (for audit records). */
-  operatorOf
+  operatorOf,
+  /** The token of an `Authorization: Bearer` header, for a host's own key checks (API keys). */
+  bearerToken,
+  /** A constant-time matcher of presented tokens against a list (the index of the match, or -1). */
+  tokenMatcher
 } from './routes/operator-auth.ts'
 export type { OperatorAuthOptions, AuthorizeVerdict } from './routes/operator-auth.ts'
 

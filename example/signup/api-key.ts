@@ -1,25 +1,16 @@
 /**
  * API-key check for server-to-server signups (`POST /api/tenants`): the presented bearer
- * key is compared with every configured key in constant time (SHA-256 of both sides, so the
- * lengths are equal, then `timingSafeEqual`), with no early exit that would reveal which
- * key matched.
+ * key is compared with every configured key in constant time by the package's token matcher
+ * (the operator routes' own: SHA-256 of both sides, then `timingSafeEqual`, with no early
+ * exit that would reveal which key matched).
  */
-import { createHash, timingSafeEqual } from 'node:crypto'
-
-const digest = (value: string): Buffer => createHash('sha256').update(value).digest()
-const BEARER = /^Bearer[ \t]+(\S+)\s*$/i
+import { bearerToken, tokenMatcher } from '@frameworks/attribution'
 
 /** Builds a matcher; it returns the index of the matching key, or -1. */
 export function apiKeyMatcher (keys: readonly string[]): (authorization: string | undefined) => number {
-  const digests = keys.filter((k) => k.length > 0).map(digest)
+  const matchKey = tokenMatcher(keys.filter((k) => k.length > 0))
   return function matchApiKey (authorization) {
-    const presented = typeof authorization === 'string' ? BEARER.exec(authorization)?.[1] : undefined
-    if (presented === undefined) return -1
-    const presentedDigest = digest(presented)
-    let found = -1
-    for (const [i, d] of digests.entries()) {
-      if (timingSafeEqual(d, presentedDigest) && found === -1) found = i
-    }
-    return found
+    const presented = bearerToken(authorization)
+    return presented === null ? -1 : matchKey(presented)
   }
 }

@@ -8,11 +8,11 @@ const VALUES = [
   'ERR_AUTHENTICATION_FAILED', 'ERR_BAD_REQUEST', 'ERR_CONFLICT', 'ERR_ENGINE_MISSING', 'ERR_FORBIDDEN', 'ERR_INVALID_OPTION',
   'ERR_NOT_FOUND', 'ERR_PAYMENT_REQUIRED', 'ERR_RATE_LIMITED', 'ERR_UNAUTHORIZED', 'ERR_UNAVAILABLE',
   'ProblemSchema', 'REFERRAL_CODE_PATTERN', 'REFERRAL_STATUSES', 'SIGNUP_CHANNELS',
-  'attributionCapturePlugin', 'createReferralCode', 'createRelay', 'deactivateReferralCode', 'findReferralCode',
+  'attributionCapturePlugin', 'bearerToken', 'createReferralCode', 'createRelay', 'deactivateReferralCode', 'findReferralCode',
   'findTenantAttribution', 'ingestRoutes', 'ingestServiceEvents', 'listReferralCodes', 'migrateClickHouse',
   'migrateToLatest', 'openClickHouse', 'openPostgres', 'operatorAuthHook', 'operatorOf', 'outboxStatus',
   'parseSeedDemoMode', 'problemErrorHandler', 'pruneDelivered', 'recordSignup', 'referralCodeRoutes', 'refreshUsage',
-  'reportsPlugin', 'requeueParked', 'seedDemoIfEmpty', 'skipAttribution', 'tenantAttributionRoutes', 'toProblem',
+  'reportsPlugin', 'requeueParked', 'seedDemoIfEmpty', 'skipAttribution', 'tenantAttributionRoutes', 'toProblem', 'tokenMatcher',
   'waitForUsageRefresh'
 ]
 const TYPES = [
