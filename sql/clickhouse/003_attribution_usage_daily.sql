@@ -1,5 +1,6 @@
--- Usage per day and tenant across FrameWorks' three rollups, one row for each (day, tenant)
--- with any usage metric above zero, rebuilt by ClickHouse from the public views every hour.
+-- Usage per day and tenant across FrameWorks' three rollups and tenant_analytics_daily, one
+-- row for each (day, tenant) with any usage metric above zero, rebuilt by ClickHouse from the
+-- public views every hour.
 --
 -- Why: every report needs usage per (day, tenant), and reading it through the views means
 -- collapsing every refresh version of every (day, tenant, cluster, …) key of three stores
@@ -13,6 +14,8 @@
 --   (tombstoned buckets), and they must not count a tenant as active.
 -- * `process_type` 'Livepeer' is Livepeer, 'AV' is native (MistProcAV), anything else
 --   (FFmpeg, …) is other processing.
+-- * Egress is FrameWorks' operator figure, tenant_analytics_daily.egress_bytes / 2^30 (GiB;
+--   playback and restream delivery), not tenant_viewer_daily.egress_gb (playback only).
 -- * The refresh is not APPEND: ClickHouse builds the new contents beside the old and swaps
 --   them atomically, so one query reads one refresh, never half of two.
 --
@@ -72,7 +75,7 @@ SELECT
     sum(err) AS api_errors,
     now64(3, 'UTC') AS refreshed_at
 FROM (
-    SELECT day, tenant_id, viewer_hours AS vh, egress_gb AS eg, total_sessions AS ts, unique_viewers_state AS uv,
+    SELECT day, tenant_id, viewer_hours AS vh, toFloat64(0) AS eg, total_sessions AS ts, unique_viewers_state AS uv,
         toFloat64(0) AS lp, toFloat64(0) AS nat, toFloat64(0) AS oth, toUInt64(0) AS req, toUInt64(0) AS err
     FROM tenant_viewer_daily
     UNION ALL
@@ -86,6 +89,10 @@ FROM (
     SELECT day, tenant_id, 0, 0, 0, arrayReduce('uniqCombinedState', CAST([], 'Array(String)')),
         0, 0, 0, requests, errors
     FROM api_usage_daily
+    UNION ALL
+    SELECT day, tenant_id, 0, egress_bytes / 1073741824, 0, arrayReduce('uniqCombinedState', CAST([], 'Array(String)')),
+        0, 0, 0, 0, 0
+    FROM tenant_analytics_daily
 )
 GROUP BY day, tenant_id
 HAVING viewer_hours > 0 OR egress_gb > 0 OR total_sessions > 0 OR finalizeAggregation(unique_viewers_state) > 0

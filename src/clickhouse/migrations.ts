@@ -90,7 +90,10 @@ export async function migrateClickHouse (client: ClickHouseClient, dir = CLICKHO
       }
     }
 
-    const files = (await readdir(dir)).filter((f) => /^\d{3}_.+\.sql$/.test(f)).sort()
+    // FrameWorks' own objects (sql/clickhouse/frameworks/), before ours that read them.
+    const numbered = async (sub: string): Promise<string[]> =>
+      (await readdir(join(dir, sub)).catch(() => [] as string[])).filter((f) => /^\d{3}_.+\.sql$/.test(f)).sort().map((f) => sub === '' ? f : `${sub}/${f}`)
+    const files = [...await numbered('frameworks'), ...await numbered('')]
     for (const name of files) {
       const text = await readFile(join(dir, name), 'utf8')
       const checksum = checksumOf(text)

@@ -9,6 +9,8 @@
  * - rollup stores holding an earlier refresh of some keys beside the latest (the views keep
  *   the latest), all-zero rows (a tombstoned bucket must not count a tenant as active), and
  *   FFmpeg processing (other processing);
+ * - tenant_analytics_daily with restream bytes on some tenant-days, so that its egress (the
+ *   one the reports use) differs from tenant_viewer_daily's playback egress there;
  * - a row outside the range and a campaign value that is a spreadsheet formula.
  */
 import type { ClickHouseClient } from '@clickhouse/client'
@@ -76,6 +78,34 @@ export const SUPERSEDED_VIEWERS: ViewerRow[] = [
 export const ZERO_VIEWERS: ViewerRow[] = [
   { day: '2026-01-25', tenant_id: T4, viewer_hours: 0, egress_gb: 0, viewers: [], total_sessions: 0 },
   { day: '2026-01-21', tenant_id: T2, viewer_hours: 0, egress_gb: 0, viewers: [], total_sessions: 0 }
+]
+
+/**
+ * FrameWorks' tenant_analytics_daily, the egress the reports use: playback (the viewer rows'
+ * egress above) plus restream delivery, in GiB here and written as bytes. On T1 Jan 6 and T4
+ * Jan 12 restream adds to playback, and T2 Jan 7 and T3 Feb 11 restream with no playback at
+ * all (days those tenants are active anyway): there the two FrameWorks views disagree.
+ */
+export interface AnalyticsRow { day: string, tenant_id: string, playback_gib: number, restream_gib: number }
+export const ANALYTICS: AnalyticsRow[] = [
+  { day: '2025-12-31', tenant_id: T1, playback_gib: 100, restream_gib: 0 },
+  { day: '2026-01-05', tenant_id: T1, playback_gib: 0.25, restream_gib: 0 },
+  { day: '2026-01-06', tenant_id: T1, playback_gib: 0.5, restream_gib: 0.5 },
+  { day: '2026-01-06', tenant_id: T2, playback_gib: 0.125, restream_gib: 0 },
+  { day: '2026-01-07', tenant_id: T2, playback_gib: 0, restream_gib: 0.25 },
+  { day: '2026-01-12', tenant_id: T4, playback_gib: 1, restream_gib: 2 },
+  { day: '2026-02-03', tenant_id: T1, playback_gib: 0.25, restream_gib: 0 },
+  { day: '2026-02-11', tenant_id: T3, playback_gib: 0, restream_gib: 0.125 },
+  { day: '2026-03-10', tenant_id: T5, playback_gib: 0.5, restream_gib: 0 }
+]
+/** An earlier refresh of a key (never shown) and tombstones, as for the viewer rows. */
+export const SUPERSEDED_ANALYTICS: AnalyticsRow[] = [
+  { day: '2026-01-05', tenant_id: T1, playback_gib: 0.125, restream_gib: 4 },
+  { day: '2026-01-25', tenant_id: T4, playback_gib: 0.75, restream_gib: 0 }
+]
+export const ZERO_ANALYTICS: AnalyticsRow[] = [
+  { day: '2026-01-25', tenant_id: T4, playback_gib: 0, restream_gib: 0 },
+  { day: '2026-01-21', tenant_id: T2, playback_gib: 0, restream_gib: 0 }
 ]
 
 export const PROCESSING: ProcessingRow[] = [
@@ -162,6 +192,14 @@ export async function loadFixture (client: ClickHouseClient): Promise<void> {
     query: `INSERT INTO tenant_viewer_daily_store (day, tenant_id, cluster_id, viewer_hours, egress_gb, unique_viewers_state, total_sessions, refresh_version_ms)
       SELECT toDate(d), toUUID(t), 'c1', vh, eg, arrayReduce('uniqCombinedState', v), s, toDateTime64(r, 3)
       FROM values('d String, t String, vh Float64, eg Float64, v Array(String), s UInt64, r String', ${viewerRows.join(', ')})`
+  })
+  const analytics = (a: AnalyticsRow, version: string): string =>
+    `('${a.day}', '${a.tenant_id}', ${(a.playback_gib + a.restream_gib) * 2 ** 30}, ${a.restream_gib > 0 ? 2 : 1}, '${version}')`
+  await client.command({
+    query: `INSERT INTO tenant_analytics_daily_store (day, tenant_id, total_streams, total_views, unique_viewers_state, egress_bytes, refresh_version_ms)
+      SELECT toDate(d), toUUID(t), streams, 0, arrayReduce('uniqCombinedState', CAST([], 'Array(String)')), b, toDateTime64(r, 3)
+      FROM values('d String, t String, b UInt64, streams UInt64, r String',
+        ${[...SUPERSEDED_ANALYTICS.map((a) => analytics(a, EARLY)), ...ANALYTICS.map((a) => analytics(a, LATEST)), ...ZERO_ANALYTICS.map((a) => analytics(a, LATEST))].join(', ')})`
   })
   const processing = (p: ProcessingRow, version: string): Record<string, unknown> =>
     ({ ...p, cluster_id: 'c1', output_codec: 'h264', track_type: 'video', segment_count: 1, refresh_version_ms: version })

@@ -32,8 +32,8 @@ const pick = (row: Row, keys: string[]): Row => Object.fromEntries(keys.map((k) 
 t.test('network usage per month carries the hand-computed figures', async (t) => {
   const { data, meta } = await json(`/reports/network-usage?${RANGE}&granularity=month`)
   t.same(data, [
-    { period_start: '2026-01-01', viewer_hours: 8, egress_gb: 1.875, total_sessions: 11, unique_viewers: 5, livepeer_seconds: 220.5, native_seconds: 60, other_processing_seconds: 0, api_requests: 17, api_errors: 1, active_tenants: 3 },
-    { period_start: '2026-02-01', viewer_hours: 1, egress_gb: 0.25, total_sessions: 1, unique_viewers: 1, livepeer_seconds: 0, native_seconds: 30, other_processing_seconds: 10, api_requests: 100, api_errors: 5, active_tenants: 2 }
+    { period_start: '2026-01-01', viewer_hours: 8, egress_gb: 4.625, total_sessions: 11, unique_viewers: 5, livepeer_seconds: 220.5, native_seconds: 60, other_processing_seconds: 0, api_requests: 17, api_errors: 1, active_tenants: 3 },
+    { period_start: '2026-02-01', viewer_hours: 1, egress_gb: 0.375, total_sessions: 1, unique_viewers: 1, livepeer_seconds: 0, native_seconds: 30, other_processing_seconds: 10, api_requests: 100, api_errors: 5, active_tenants: 2 }
   ])
   // The earliest acquisition event the package keeps: T5's, which FrameWorks' own table no longer holds.
   t.equal(meta.data_from, '2023-06-01T12:00:00Z')
@@ -45,7 +45,7 @@ t.test('network usage per month carries the hand-computed figures', async (t) =>
 t.test('network usage totals add up the range and count an active tenant once over it', async (t) => {
   const body = await json(`/reports/network-usage?${RANGE}&granularity=month`) as unknown as { totals: Row, data: Row[] }
   // Jan: T1, T2, T4 active; Feb: T1, T3. Four tenants, although the months say 3 + 2.
-  t.same(body.totals, { viewer_hours: 9, egress_gb: 2.125, total_sessions: 12, unique_viewers: 5, livepeer_seconds: 220.5, native_seconds: 90, other_processing_seconds: 10, api_requests: 117, api_errors: 6, active_tenants: 4 })
+  t.same(body.totals, { viewer_hours: 9, egress_gb: 5, total_sessions: 12, unique_viewers: 5, livepeer_seconds: 220.5, native_seconds: 90, other_processing_seconds: 10, api_requests: 117, api_errors: 6, active_tenants: 4 })
   for (const granularity of ['day', 'week']) {
     const other = await json(`/reports/network-usage?${RANGE}&granularity=${granularity}`) as unknown as { totals: Row, data: Row[] }
     t.same(other.totals, body.totals, `the same totals by ${granularity}`)
@@ -59,12 +59,13 @@ t.test('an earlier refresh of a key and an all-zero row never count, in figures 
   const { data } = await json('/reports/network-usage?from=2026-01-05&to=2026-01-26&granularity=day')
   const byDay = new Map(data.map((r) => [r.period_start, r]))
   // Jan 5: the latest refresh of T1 says 1.5 h, 3 sessions, viewers a and b; an earlier one said 0.5 h, 9 sessions, a, x, y.
-  t.same(pick(byDay.get('2026-01-05') as Row, ['viewer_hours', 'total_sessions', 'unique_viewers', 'active_tenants']), { viewer_hours: 1.5, total_sessions: 3, unique_viewers: 2, active_tenants: 1 })
+  // Its egress (tenant_analytics_daily) was 4.125 GiB in the earlier refresh, 0.25 GiB in the latest.
+  t.same(pick(byDay.get('2026-01-05') as Row, ['viewer_hours', 'egress_gb', 'total_sessions', 'unique_viewers', 'active_tenants']), { viewer_hours: 1.5, egress_gb: 0.25, total_sessions: 3, unique_viewers: 2, active_tenants: 1 })
   // Jan 7: T2's Livepeer seconds were 999 in an earlier refresh, 120.5 in the latest.
   t.equal(byDay.get('2026-01-07')?.livepeer_seconds, 120.5)
   // Jan 21 (T2) and Jan 25 (T4, 3 h before its bucket was tombstoned) hold only all-zero latest rows.
   for (const day of ['2026-01-21', '2026-01-25']) {
-    t.same(pick(byDay.get(day) as Row, ['viewer_hours', 'total_sessions', 'active_tenants']), { viewer_hours: 0, total_sessions: 0, active_tenants: 0 }, day)
+    t.same(pick(byDay.get(day) as Row, ['viewer_hours', 'egress_gb', 'total_sessions', 'active_tenants']), { viewer_hours: 0, egress_gb: 0, total_sessions: 0, active_tenants: 0 }, day)
   }
   const [february] = (await json('/reports/network-usage?from=2026-02-01&to=2026-03-01&granularity=month')).data
   // T3's API day was refreshed from 40 to 100 requests; its Feb 15 zero row is not activity.
@@ -162,11 +163,11 @@ t.test('cohort usage per month and source carries the hand-computed figures', as
   const { data } = await json(`/reports/cohort-usage?${RANGE}&granularity=month&cohort=month&group_by=utm_source`)
   const keys = ['cohort_period', 'utm_source', 'period_start', 'tenants', 'active_tenants', 'viewer_hours', 'egress_gb', 'livepeer_seconds', 'native_seconds', 'api_requests']
   t.same(data.map((r) => pick(r, keys)), [
-    { cohort_period: '2026-01-01', utm_source: 'google', period_start: '2026-01-01', tenants: 1, active_tenants: 1, viewer_hours: 3.5, egress_gb: 0.75, livepeer_seconds: 0, native_seconds: 0, api_requests: 10 },
+    { cohort_period: '2026-01-01', utm_source: 'google', period_start: '2026-01-01', tenants: 1, active_tenants: 1, viewer_hours: 3.5, egress_gb: 1.25, livepeer_seconds: 0, native_seconds: 0, api_requests: 10 },
     { cohort_period: '2026-01-01', utm_source: 'google', period_start: '2026-02-01', tenants: 1, active_tenants: 1, viewer_hours: 1, egress_gb: 0.25, livepeer_seconds: 0, native_seconds: 0, api_requests: 0 },
-    { cohort_period: '2026-01-01', utm_source: 'twitter', period_start: '2026-01-01', tenants: 1, active_tenants: 1, viewer_hours: 0.5, egress_gb: 0.125, livepeer_seconds: 120.5, native_seconds: 60, api_requests: 0 },
-    { cohort_period: '2026-02-01', utm_source: '(none)', period_start: '2026-02-01', tenants: 1, active_tenants: 1, viewer_hours: 0, egress_gb: 0, livepeer_seconds: 0, native_seconds: 30, api_requests: 100 },
-    { cohort_period: 'unattributed', utm_source: 'unattributed', period_start: '2026-01-01', tenants: 1, active_tenants: 1, viewer_hours: 4, egress_gb: 1, livepeer_seconds: 100, native_seconds: 0, api_requests: 7 }
+    { cohort_period: '2026-01-01', utm_source: 'twitter', period_start: '2026-01-01', tenants: 1, active_tenants: 1, viewer_hours: 0.5, egress_gb: 0.375, livepeer_seconds: 120.5, native_seconds: 60, api_requests: 0 },
+    { cohort_period: '2026-02-01', utm_source: '(none)', period_start: '2026-02-01', tenants: 1, active_tenants: 1, viewer_hours: 0, egress_gb: 0.125, livepeer_seconds: 0, native_seconds: 30, api_requests: 100 },
+    { cohort_period: 'unattributed', utm_source: 'unattributed', period_start: '2026-01-01', tenants: 1, active_tenants: 1, viewer_hours: 4, egress_gb: 3, livepeer_seconds: 100, native_seconds: 0, api_requests: 7 }
   ])
 })
 
@@ -217,8 +218,8 @@ t.test('groups beyond limit fold into (other) and every stage total stays whole'
 t.test('referral codes report partner, outcomes and the usage of their tenants', async (t) => {
   const { data } = await json(`/reports/referral-codes?${RANGE}`)
   t.same(data, [
-    { referral_code: 'PARTNER1', partner: 'Acme Partners', signups: 2, applied: 1, refused_unknown: 0, refused_inactive: 0, refused_expired: 0, refused_exhausted: 1, active_tenants: 2, viewer_hours: 4.5, egress_gb: 1, livepeer_seconds: 0, native_seconds: 30, api_requests: 110 },
-    { referral_code: 'BADCODE', partner: '', signups: 1, applied: 0, refused_unknown: 1, refused_inactive: 0, refused_expired: 0, refused_exhausted: 0, active_tenants: 1, viewer_hours: 0.5, egress_gb: 0.125, livepeer_seconds: 120.5, native_seconds: 60, api_requests: 0 }
+    { referral_code: 'PARTNER1', partner: 'Acme Partners', signups: 2, applied: 1, refused_unknown: 0, refused_inactive: 0, refused_expired: 0, refused_exhausted: 1, active_tenants: 2, viewer_hours: 4.5, egress_gb: 1.625, livepeer_seconds: 0, native_seconds: 30, api_requests: 110 },
+    { referral_code: 'BADCODE', partner: '', signups: 1, applied: 0, refused_unknown: 1, refused_inactive: 0, refused_expired: 0, refused_exhausted: 0, active_tenants: 1, viewer_hours: 0.5, egress_gb: 0.375, livepeer_seconds: 120.5, native_seconds: 60, api_requests: 0 }
   ])
 })
 
