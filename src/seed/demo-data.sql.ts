@@ -11,7 +11,8 @@
  *
  * FrameWorks' quirks are reproduced, since the reports must be right on them: the rollup
  * stores hold some keys in two refresh versions (an early partial refresh, then the final
- * one, about 1.2 versions per key; the views keep the latest), churned tenants get an
+ * one, about 1.2 versions per key; the views keep the latest), tenant_analytics_daily's egress
+ * adds restream delivery to playback on some tenant-days, churned tenants get an
  * all-zero row (a tombstoned bucket) the day after their last activity, processing includes
  * `FFmpeg` jobs, and acquisition events come from two writers: most in the shape this
  * package's relay writes (derived fields in `event_data`), about 30 % as FrameWorks' Go
@@ -243,6 +244,28 @@ FROM (
 )
 ${INSERT_SETTINGS}`
 
+/** Uniform [0, 1) per tenant id (and day) and tag: for rows drawn from a store, which has no tenant number. */
+const ut = (tag: string): string => `(cityHash64({seed:UInt64}, tenant_id, '${tag}') / ${TWO_64})`
+const utd = (tag: string): string => `(cityHash64({seed:UInt64}, tenant_id, day, '${tag}') / ${TWO_64})`
+
+/**
+ * FrameWorks' tenant_analytics_daily, the reports' egress: for every viewer row of this refresh
+ * version (run right after {@link INSERT_VIEWER_DAILY} with the same `ver`, before a later
+ * version of a key exists), the same day, viewers, sessions and refresh version, and egress
+ * bytes = the playback egress (`egress_gb` × 2^30) plus restream delivery. About three live
+ * tenants in ten restream, on about half of their days, so these tenant-days have more egress
+ * here than in tenant_viewer_daily (as FrameWorks counts restream since v0.3.0).
+ */
+export const INSERT_ANALYTICS_DAILY = `
+INSERT INTO tenant_analytics_daily_store (day, tenant_id, total_streams, total_views, unique_viewers_state, egress_bytes, refresh_version_ms)
+SELECT day, tenant_id, 1 + cityHash64({seed:UInt64}, tenant_id, 'streams') % 3, total_sessions, unique_viewers_state,
+  toUInt64(round((egress_gb + if(${ut('restream')} < 0.3 AND ${utd('restream_day')} < 0.5 AND viewer_hours > 0,
+    round(if({ver:UInt8} = 1, 1.0, 0.5) * (0.5 + 4 * ${utd('restream_gib')}), 3), 0)) * 1073741824)),
+  refresh_version_ms
+FROM tenant_viewer_daily_store
+WHERE refresh_version_ms = addSeconds(toDateTime64(day, 3, 'UTC'), if({ver:UInt8} = 1, 90000, 46800))
+${INSERT_SETTINGS}`
+
 /** Live and VOD tenants: one row per processing profile (Livepeer, native AV, FFmpeg). */
 export const INSERT_PROCESSING_DAILY = `
 INSERT INTO processing_daily_store (day, tenant_id, cluster_id, process_type, output_codec, track_type, media_seconds, segment_count, refresh_version_ms)
@@ -300,6 +323,10 @@ INSERT INTO tenant_viewer_daily_store (day, tenant_id, cluster_id, viewer_hours,
 SELECT ${tombstoneDay}, tenant_id, cluster_id, 0, 0, arrayReduce('uniqCombinedState', CAST([], 'Array(String)')), 0, ${tombstoneRefresh}
 ${churned("'live'")}
 ${INSERT_SETTINGS}`, `
+INSERT INTO tenant_analytics_daily_store (day, tenant_id, total_streams, total_views, unique_viewers_state, egress_bytes, refresh_version_ms)
+SELECT ${tombstoneDay}, tenant_id, 0, 0, arrayReduce('uniqCombinedState', CAST([], 'Array(String)')), 0, ${tombstoneRefresh}
+${churned("'live'")}
+${INSERT_SETTINGS}`, `
 INSERT INTO api_usage_daily_store (day, tenant_id, auth_type, operation_type, operation_name, requests, errors, duration_ms, complexity,
   unique_users_state, unique_tokens_state, refresh_version_ms)
 SELECT ${tombstoneDay}, tenant_id, auth_type, 'query', 'streams', 0, 0, 0, 0,
@@ -310,8 +337,10 @@ ${INSERT_SETTINGS}`]
 /** Removes the staging table (also left over from a run that was cut short). */
 export const DROP_TENANTS = `DROP TABLE IF EXISTS ${STAGING_TABLE}`
 
-/** The tables the generator fills: FrameWorks' acquisition table and the three rollup stores. */
-export const SEEDED_TABLES = ['tenant_acquisition_events', 'tenant_viewer_daily_store', 'processing_daily_store', 'api_usage_daily_store'] as const
+/** The tables the generator fills: FrameWorks' acquisition table, the three rollup stores and tenant_analytics_daily's. */
+export const SEEDED_TABLES = [
+  'tenant_acquisition_events', 'tenant_viewer_daily_store', 'processing_daily_store', 'api_usage_daily_store', 'tenant_analytics_daily_store'
+] as const
 
 /** The package's copy of the acquisition rows: emptied with them when the demo data is replaced. */
 export const DERIVED_TABLES = ['attribution_signups'] as const
@@ -336,4 +365,7 @@ FROM processing_daily
 UNION ALL
 SELECT 'api_usage_daily_store', count(), sum(cityHash64(day, tenant_id, auth_type, operation_type, operation_name, requests, errors, duration_ms,
   finalizeAggregation(unique_users_state), latest_refresh_version_ms))
-FROM api_usage_daily`
+FROM api_usage_daily
+UNION ALL
+SELECT 'tenant_analytics_daily_store', count(), sum(cityHash64(day, tenant_id, total_streams, total_views, unique_viewers, egress_bytes, latest_refresh_version_ms))
+FROM tenant_analytics_daily`

@@ -1,6 +1,7 @@
 /**
  * The deterministic demo-data generator: fills FrameWorks' `tenant_acquisition_events` and
- * the stores behind its three daily rollup views with realistic shapes (and FrameWorks'
+ * the stores behind its three daily rollup views and `tenant_analytics_daily` (egress with
+ * restream delivery on some tenant-days) with realistic shapes (and FrameWorks'
  * quirks: refresh versions, zero rows, replays, rows without derived fields), so the reports show real numbers on a fresh engine
  * and the benchmark has tens of millions of rows to chew on.
  *
@@ -23,7 +24,7 @@
 import type { ClickHouseClient } from '@clickhouse/client'
 import { ERR_CONFLICT, ERR_INVALID_OPTION } from '../errors.ts'
 import {
-  CHECKSUMS, CREATE_TENANTS, DROP_TENANTS, INSERT_ACQUISITION_EVENTS, INSERT_API_USAGE_DAILY,
+  CHECKSUMS, CREATE_TENANTS, DROP_TENANTS, INSERT_ACQUISITION_EVENTS, INSERT_ANALYTICS_DAILY, INSERT_API_USAGE_DAILY,
   INSERT_PROCESSING_DAILY, INSERT_VIEWER_DAILY, INSERT_ZERO_ROWS, DERIVED_TABLES, SEEDED_TABLES
 } from './demo-data.sql.ts'
 import { refreshUsage } from '../clickhouse/migrations.ts'
@@ -161,8 +162,9 @@ export async function seedDemoData (client: ClickHouseClient, options: DemoDataO
     await client.command({ query: CREATE_TENANTS, query_params: params })
     await client.command({ query: INSERT_ACQUISITION_EVENTS, query_params: params })
     // Two refreshes, as two appends: an early one for some keys, then the final one for all.
+    // tenant_analytics_daily's rows of a version are drawn from the viewer rows of that version.
     for (const ver of [0, 1]) {
-      for (const query of [INSERT_VIEWER_DAILY, INSERT_PROCESSING_DAILY, INSERT_API_USAGE_DAILY]) {
+      for (const query of [INSERT_VIEWER_DAILY, INSERT_ANALYTICS_DAILY, INSERT_PROCESSING_DAILY, INSERT_API_USAGE_DAILY]) {
         await client.command({ query, query_params: { ...params, ver } })
       }
     }

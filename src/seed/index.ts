@@ -3,7 +3,7 @@
  *
  * `seedDemoIfEmpty` exists so that `npm start` followed by a curl shows real numbers: on a
  * fresh embedded engine (no acquisition events, no rollup rows) it seeds a small data set
- * once; any row in any of the four tables means "not fresh" and nothing is written. On a
+ * once; any row in any of the five tables means "not fresh" and nothing is written. On a
  * ClickHouse server it does nothing unless asked (`mode: 'always'`), so a production
  * gateway never invents data. No Fastify here: the gateway calls it while building.
  */
@@ -45,7 +45,7 @@ export function parseSeedDemoMode (value: string | undefined): SeedDemoMode {
 }
 
 /**
- * Seeds the demo data set (default 300 tenants × 120 days ending today UTC) when the four
+ * Seeds the demo data set (default 300 tenants × 120 days ending today UTC) when the five
  * tables are empty. The ClickHouse migrations must have run.
  */
 export async function seedDemoIfEmpty (

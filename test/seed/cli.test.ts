@@ -38,7 +38,7 @@ test('the CLI seeds the embedded engine in DATA_DIR/chdb, refuses a second run, 
   t.match(first.stdout, /60 tenants × 30 days \(2026-01-02 … 2026-01-31, seed 1\)/)
   t.match(first.stdout, /api_usage_daily_store\s+[\d,]+ rows/)
   const checksums = first.stdout.split('\n').filter((l) => l.includes('checksum'))
-  t.equal(checksums.length, 4)
+  t.equal(checksums.length, 5)
 
   const again = await runCli(args)
   t.equal(again.code, 1)

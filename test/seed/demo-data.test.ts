@@ -29,7 +29,7 @@ async function one (query: string, params: Record<string, unknown> = {}): Promis
 
 // Merges would collapse the early refreshes at any moment; held here so the test sees them, as a
 // report sees a busy store between merges.
-for (const store of ['tenant_viewer_daily_store', 'processing_daily_store', 'api_usage_daily_store']) {
+for (const store of ['tenant_viewer_daily_store', 'processing_daily_store', 'api_usage_daily_store', 'tenant_analytics_daily_store']) {
   await ch.client.command({ query: `SYSTEM STOP MERGES ${store}` })
 }
 const summary = await seedDemoData(ch.client, OPTIONS)
@@ -54,7 +54,8 @@ test('another seed gives other rows', async (t) => {
   const active = `SELECT day, tenant_id FROM (
     SELECT day, tenant_id, viewer_hours AS v FROM tenant_viewer_daily UNION ALL
     SELECT day, tenant_id, media_seconds FROM processing_daily UNION ALL
-    SELECT day, tenant_id, toFloat64(requests) FROM api_usage_daily) GROUP BY day, tenant_id HAVING sum(v) > 0`
+    SELECT day, tenant_id, toFloat64(requests) FROM api_usage_daily UNION ALL
+    SELECT day, tenant_id, toFloat64(egress_bytes) FROM tenant_analytics_daily) GROUP BY day, tenant_id HAVING sum(v) > 0`
   t.equal(await one('SELECT count() AS n FROM attribution_usage_daily'), await one(`SELECT count() AS n FROM (${active})`))
 })
 
@@ -112,13 +113,33 @@ test('acquisition events come as FrameWorks writes them: replayed, and some with
 })
 
 test('the rollup stores hold earlier refreshes of some keys and all-zero rows, and the views the latest', async (t) => {
-  for (const name of ['tenant_viewer_daily', 'processing_daily', 'api_usage_daily']) {
+  for (const name of ['tenant_viewer_daily', 'processing_daily', 'api_usage_daily', 'tenant_analytics_daily']) {
     const stored = await one(`SELECT count() AS n FROM ${name}_store`)
     const keys = await one(`SELECT count() AS n FROM ${name}`)
     t.ok(stored / keys > 1.1 && stored / keys < 1.3, `${name}: ${(stored / keys).toFixed(2)} refresh versions per key`)
   }
   t.ok(await one('SELECT count() AS n FROM tenant_viewer_daily WHERE viewer_hours = 0 AND total_sessions = 0') > 5, 'tombstoned viewer buckets')
   t.ok(await one('SELECT count() AS n FROM api_usage_daily WHERE requests = 0') > 5, 'tombstoned API buckets')
+  t.ok(await one('SELECT count() AS n FROM tenant_analytics_daily WHERE egress_bytes = 0 AND total_views = 0') > 5, 'tombstoned analytics buckets')
+})
+
+test('tenant_analytics_daily carries the playback egress of every viewer row, plus restream on some tenant-days', async (t) => {
+  // Per tenant-day: FrameWorks' operator egress (bytes / 2^30) against tenant_viewer_daily's playback GiB.
+  const [r] = await rows<{ keys: string, missing: string, less: string, more: string, restreaming: string, live: string }>(`
+    SELECT count() AS keys, countIf(a.day IS NULL) AS missing, countIf(a.gib < v.gb - 1e-6) AS less,
+      countIf(a.gib > v.gb + 1e-6) AS more, uniqExactIf(v.tenant_id, a.gib > v.gb + 1e-6) AS restreaming, uniqExact(v.tenant_id) AS live
+    FROM (SELECT day, tenant_id, sum(egress_gb) AS gb FROM tenant_viewer_daily GROUP BY day, tenant_id) AS v
+    LEFT JOIN (SELECT day, tenant_id, egress_bytes / pow(2, 30) AS gib FROM tenant_analytics_daily) AS a
+      ON a.day = v.day AND a.tenant_id = v.tenant_id
+    SETTINGS join_use_nulls = 1`)
+  t.equal(Number(r?.missing), 0, 'every viewer tenant-day has its analytics row')
+  t.equal(Number(r?.less), 0, 'never less egress than playback')
+  const share = Number(r?.more) / Number(r?.keys)
+  t.ok(share > 0.05 && share < 0.3, `${(share * 100).toFixed(1)} % of tenant-days carry restream bytes`)
+  t.ok(Number(r?.restreaming) > Number(r?.live) * 0.15 && Number(r?.restreaming) < Number(r?.live) * 0.45, `${String(r?.restreaming)} of ${String(r?.live)} live tenants restream`)
+  t.equal(await one('SELECT count() AS n FROM tenant_analytics_daily WHERE (day, tenant_id) NOT IN (SELECT day, tenant_id FROM tenant_viewer_daily)'), 0, 'no egress without a viewer row')
+  // The reports' network egress is FrameWorks' figure, not the playback one.
+  t.equal(await one('SELECT round(sum(egress_gb), 3) AS n FROM attribution_usage_daily'), await one('SELECT round(sum(egress_bytes) / pow(2, 30), 3) AS n FROM tenant_analytics_daily'))
 })
 
 test('some tenants never activate and some churn', async (t) => {
