@@ -9,7 +9,7 @@ export interface paths {
         };
         /**
          * Network usage per day, ISO week or month
-         * @description Viewer hours, egress, sessions, network-wide unique viewers, Livepeer and native processing, API requests and active tenants per period, from the hourly snapshot of FrameWorks' rollups (at most about an hour behind them). Every period of the range appears, zero-filled.
+         * @description Viewer hours, egress, sessions, network-wide unique viewers, Livepeer and native processing, API requests and active tenants per period, from the hourly snapshot of FrameWorks' views `tenant_viewer_daily`, `tenant_analytics_daily` (egress), `processing_daily` and `api_usage_daily` (at most about an hour behind them). Every period of the range appears, zero-filled.
          */
         get: operations["getNetworkUsage"];
         put?: never;
@@ -275,48 +275,32 @@ export interface components {
              * @description First day of the period (UTC).
              */
             period_start: string;
-            /** @description Viewer hours delivered. */
-            viewer_hours: number;
-            /** @description Playback egress in GiB (FrameWorks' `egress_gb`). */
-            egress_gb: number;
-            /** @description Viewer sessions. */
-            total_sessions: number;
-            /** @description Media seconds processed by Livepeer (process_type `Livepeer`). */
-            livepeer_seconds: number;
-            /** @description Media seconds processed natively (process_type `AV`). */
-            native_seconds: number;
-            /** @description Media seconds of every other process type (`FFmpeg`, …). */
-            other_processing_seconds: number;
-            /** @description API requests. */
-            api_requests: number;
-            /** @description API requests that failed. */
-            api_errors: number;
-            /** @description Network-wide unique viewers of the period (merged uniqCombined states; approximate above a few thousand, never a sum of per-tenant counts). */
+            viewer_hours: components["schemas"]["viewer_hours"];
+            egress_gb: components["schemas"]["egress_gb"];
+            total_sessions: components["schemas"]["total_sessions"];
+            livepeer_seconds: components["schemas"]["livepeer_seconds"];
+            native_seconds: components["schemas"]["native_seconds"];
+            other_processing_seconds: components["schemas"]["other_processing_seconds"];
+            api_requests: components["schemas"]["api_requests"];
+            api_errors: components["schemas"]["api_errors"];
+            /** @description Network-wide unique viewers of the period: FrameWorks' `tenant_viewer_daily.unique_viewers_state` (a viewer is a client host, else a node and session) merged across tenants and days; approximate above a few thousand, never a sum of per-tenant counts. */
             unique_viewers: number;
-            /** @description Distinct tenants with any usage metric above zero on some day of the period. */
+            /** @description Distinct tenants with any usage metric above zero (FrameWorks' all-zero rows do not count) on some day of the period. */
             active_tenants: number;
         };
         /** @description The whole range at once: each figure summed over the range before rounding (it may differ from the sum of the rounded rows in the 6th decimal). JSON only. */
         NetworkUsageTotals: {
-            /** @description Viewer hours delivered. */
-            viewer_hours: number;
-            /** @description Playback egress in GiB (FrameWorks' `egress_gb`). */
-            egress_gb: number;
-            /** @description Viewer sessions. */
-            total_sessions: number;
-            /** @description Media seconds processed by Livepeer (process_type `Livepeer`). */
-            livepeer_seconds: number;
-            /** @description Media seconds processed natively (process_type `AV`). */
-            native_seconds: number;
-            /** @description Media seconds of every other process type (`FFmpeg`, …). */
-            other_processing_seconds: number;
-            /** @description API requests. */
-            api_requests: number;
-            /** @description API requests that failed. */
-            api_errors: number;
-            /** @description Network-wide unique viewers of the whole range (merged uniqCombined states). */
+            viewer_hours: components["schemas"]["viewer_hours"];
+            egress_gb: components["schemas"]["egress_gb"];
+            total_sessions: components["schemas"]["total_sessions"];
+            livepeer_seconds: components["schemas"]["livepeer_seconds"];
+            native_seconds: components["schemas"]["native_seconds"];
+            other_processing_seconds: components["schemas"]["other_processing_seconds"];
+            api_requests: components["schemas"]["api_requests"];
+            api_errors: components["schemas"]["api_errors"];
+            /** @description Network-wide unique viewers of the whole range (`tenant_viewer_daily` states merged). */
             unique_viewers: number;
-            /** @description Distinct tenants with any usage metric above zero on some day of the range (not a sum of the periods). */
+            /** @description Distinct tenants with any usage metric above zero (FrameWorks' all-zero rows do not count) on some day of the range (not a sum of the periods). */
             active_tenants: number;
         };
         AcquisitionFunnelRow: {
@@ -340,11 +324,11 @@ export interface components {
             referral_code?: string;
             /** @description Tenants that signed up in the range. */
             signups: number;
-            /** @description Of those, tenants with any usage within `activation_days` of signup. */
+            /** @description Of those, tenants with any usage metric above zero within `activation_days` of signup. */
             activated: number;
-            /** @description Of those, tenants with viewer hours > 0 within `activation_days` of signup. */
+            /** @description Of those, tenants with viewer hours (`tenant_viewer_daily`) > 0 within `activation_days` of signup. */
             streaming: number;
-            /** @description Of those, tenants with any usage in the calendar month after their signup month. */
+            /** @description Of those, tenants with any usage metric above zero in the calendar month after their signup month. */
             retained: number;
             /** @description activated / signups (4 decimals). */
             activation_rate: number;
@@ -381,18 +365,13 @@ export interface components {
             period_start: string;
             /** @description Size of the cohort group (its signups; for `unattributed`, the tenants with usage in the range). */
             tenants: number;
-            /** @description Tenants of the group with usage in the period. */
+            /** @description Tenants of the group with any usage metric above zero (FrameWorks' all-zero rows do not count) on some day of the period. */
             active_tenants: number;
-            /** @description Viewer hours delivered. */
-            viewer_hours: number;
-            /** @description Playback egress in GiB (FrameWorks' `egress_gb`). */
-            egress_gb: number;
-            /** @description Media seconds processed by Livepeer (process_type `Livepeer`). */
-            livepeer_seconds: number;
-            /** @description Media seconds processed natively (process_type `AV`). */
-            native_seconds: number;
-            /** @description API requests. */
-            api_requests: number;
+            viewer_hours: components["schemas"]["viewer_hours"];
+            egress_gb: components["schemas"]["egress_gb"];
+            livepeer_seconds: components["schemas"]["livepeer_seconds"];
+            native_seconds: components["schemas"]["native_seconds"];
+            api_requests: components["schemas"]["api_requests"];
         };
         ReferralCodeUsageRow: {
             /** @description The code as first seen (codes are case-insensitive). */
@@ -411,18 +390,13 @@ export interface components {
             refused_expired: number;
             /** @description Refused: code used up. */
             refused_exhausted: number;
-            /** @description Tenants who signed up with the code (any time) and had usage in the range. */
+            /** @description Tenants who signed up with the code (any time) with any usage metric above zero (FrameWorks' all-zero rows do not count) on some day of the range. */
             active_tenants: number;
-            /** @description Viewer hours delivered. */
-            viewer_hours: number;
-            /** @description Playback egress in GiB (FrameWorks' `egress_gb`). */
-            egress_gb: number;
-            /** @description Media seconds processed by Livepeer (process_type `Livepeer`). */
-            livepeer_seconds: number;
-            /** @description Media seconds processed natively (process_type `AV`). */
-            native_seconds: number;
-            /** @description API requests. */
-            api_requests: number;
+            viewer_hours: components["schemas"]["viewer_hours"];
+            egress_gb: components["schemas"]["egress_gb"];
+            livepeer_seconds: components["schemas"]["livepeer_seconds"];
+            native_seconds: components["schemas"]["native_seconds"];
+            api_requests: components["schemas"]["api_requests"];
         };
         TenantUsageRow: {
             /**
@@ -454,23 +428,15 @@ export interface components {
             utm_campaign: string;
             /** @description The tenant's referral_code (`(none)` when absent, `unattributed` without an acquisition event). */
             referral_code: string;
-            /** @description Viewer hours delivered. */
-            viewer_hours: number;
-            /** @description Playback egress in GiB (FrameWorks' `egress_gb`). */
-            egress_gb: number;
-            /** @description Viewer sessions. */
-            total_sessions: number;
-            /** @description Media seconds processed by Livepeer (process_type `Livepeer`). */
-            livepeer_seconds: number;
-            /** @description Media seconds processed natively (process_type `AV`). */
-            native_seconds: number;
-            /** @description Media seconds of every other process type (`FFmpeg`, …). */
-            other_processing_seconds: number;
-            /** @description API requests. */
-            api_requests: number;
-            /** @description API requests that failed. */
-            api_errors: number;
-            /** @description Unique viewers of the tenant in the period (merged uniqCombined states). */
+            viewer_hours: components["schemas"]["viewer_hours"];
+            egress_gb: components["schemas"]["egress_gb"];
+            total_sessions: components["schemas"]["total_sessions"];
+            livepeer_seconds: components["schemas"]["livepeer_seconds"];
+            native_seconds: components["schemas"]["native_seconds"];
+            other_processing_seconds: components["schemas"]["other_processing_seconds"];
+            api_requests: components["schemas"]["api_requests"];
+            api_errors: components["schemas"]["api_errors"];
+            /** @description Unique viewers of the tenant in the period: its `tenant_viewer_daily.unique_viewers_state` merged over the days. */
             unique_viewers: number;
         };
         ReferralCode: {
@@ -633,6 +599,28 @@ export interface components {
             };
             referral_status?: ("applied" | "unknown" | "inactive" | "expired" | "exhausted") | null;
         };
+        /** @description Hours of playback watched: FrameWorks' `tenant_viewer_daily.viewer_hours` (seconds viewers were connected ÷ 3600). */
+        viewer_hours: number;
+        /** @description GiB delivered: FrameWorks' `tenant_analytics_daily.egress_bytes` ÷ 2^30, its operator egress figure (playback, plus restream delivery in current FrameWorks releases). */
+        egress_gb: number;
+        /** @description Media seconds transcoded by Livepeer: `processing_daily.media_seconds` of `process_type` `Livepeer`. */
+        livepeer_seconds: number;
+        /** @description Media seconds processed natively by MistProcAV: `processing_daily.media_seconds` of `process_type` `AV`. */
+        native_seconds: number;
+        /** @description API requests (GraphQL queries, mutations, subscriptions, every auth type): `api_usage_daily.requests`. */
+        api_requests: number;
+        /** @description Viewer sessions: FrameWorks' `tenant_viewer_daily.total_sessions` (distinct sessions per day and cluster, approximate), summed. */
+        total_sessions: number;
+        /** @description Media seconds of every other process type (`FFmpeg`, …): `processing_daily.media_seconds`. */
+        other_processing_seconds: number;
+        /** @description Of those, requests that failed: `api_usage_daily.errors`. */
+        api_errors: number;
+        /** @description Hours of media transcoded by Livepeer: `processing_daily.media_seconds` of `process_type` `Livepeer` ÷ 3600. */
+        livepeer_hours: number;
+        /** @description Hours of media processed natively by MistProcAV: `processing_daily.media_seconds` of `process_type` `AV` ÷ 3600. */
+        native_hours: number;
+        /** @description Distinct tenants with any usage metric above zero (FrameWorks' all-zero rows do not count) on some day of the range (a count, never an identity). */
+        active_tenants: number;
     };
     responses: {
         /** @description Missing operator credentials */
@@ -1077,16 +1065,11 @@ export interface operations {
                              * @description Day after the last (today included), UTC, exclusive.
                              */
                             to: string;
-                            /** @description Viewer hours delivered over the range. */
-                            viewer_hours: number;
-                            /** @description Playback egress over the range, in GiB. */
-                            egress_gb: number;
-                            /** @description Hours of media processed by Livepeer over the range. */
-                            livepeer_hours: number;
-                            /** @description Hours of media processed natively (`AV`) over the range. */
-                            native_hours: number;
-                            /** @description Distinct tenants with any usage over the range (a count, never an identity). */
-                            active_tenants: number;
+                            viewer_hours: components["schemas"]["viewer_hours"];
+                            egress_gb: components["schemas"]["egress_gb"];
+                            livepeer_hours: components["schemas"]["livepeer_hours"];
+                            native_hours: components["schemas"]["native_hours"];
+                            active_tenants: components["schemas"]["active_tenants"];
                         };
                         /** @description Everything up to today. */
                         all_time: {
@@ -1097,16 +1080,11 @@ export interface operations {
                              * @description Day after the last (today included), UTC, exclusive.
                              */
                             to: string;
-                            /** @description Viewer hours delivered over the range. */
-                            viewer_hours: number;
-                            /** @description Playback egress over the range, in GiB. */
-                            egress_gb: number;
-                            /** @description Hours of media processed by Livepeer over the range. */
-                            livepeer_hours: number;
-                            /** @description Hours of media processed natively (`AV`) over the range. */
-                            native_hours: number;
-                            /** @description Distinct tenants with any usage over the range (a count, never an identity). */
-                            active_tenants: number;
+                            viewer_hours: components["schemas"]["viewer_hours"];
+                            egress_gb: components["schemas"]["egress_gb"];
+                            livepeer_hours: components["schemas"]["livepeer_hours"];
+                            native_hours: components["schemas"]["native_hours"];
+                            active_tenants: components["schemas"]["active_tenants"];
                         };
                     };
                 };

@@ -11,6 +11,10 @@
  *   answers (its auth hook gives them, whatever the route declares);
  * - a subschema equal to a named `components.schemas` entry (apart from its `title` and
  *   `description`) becomes a `$ref` to it;
+ * - a figure (a described number property, such as a metric) that several object schemas
+ *   declare identically, description included, moves to `components.schemas`, named by the
+ *   property: each metric's description, which says where the figure comes from, is
+ *   written once however many rows carry it;
  * - a parameter that several operations declare identically moves to
  *   `components.parameters`, named by the parameter.
  * Success answers are left as the routes declare them (JSON, and CSV where a report
@@ -135,6 +139,51 @@ function dropRepeatedDescriptions (document: JsonObject): void {
   }
 }
 
+/** A described number with no nested schema and no reference: a figure such as a metric. */
+const isFigure = (schema: JsonObject): boolean =>
+  (schema.type === 'number' || schema.type === 'integer') && typeof schema.description === 'string' && !Object.hasOwn(schema, '$ref') &&
+  Object.values(schema).every((v) => !isObject(v) && !Array.isArray(v))
+
+/** Every `properties` map under `node`. */
+function propertyMaps (node: unknown, out: JsonObject[] = []): JsonObject[] {
+  if (Array.isArray(node)) for (const item of node) propertyMaps(item, out)
+  else if (isObject(node)) {
+    if (isObject(node.properties)) out.push(node.properties)
+    for (const value of Object.values(node)) propertyMaps(value, out)
+  }
+  return out
+}
+
+/**
+ * Moves figure property schemas that at least two object schemas declare identically to
+ * `components.schemas`, named by the property, and refers to them. Two different schemas of
+ * one property name: the more frequent (then the first) keeps the name, the other stays inline.
+ */
+function shareProperties (document: JsonObject, schemas: JsonObject): void {
+  const maps = [...propertyMaps(schemas), ...propertyMaps(document.paths)]
+  const counts = new Map<string, { name: string, schema: JsonObject, count: number }>()
+  for (const properties of maps) {
+    for (const [name, schema] of Object.entries(properties)) {
+      if (!isObject(schema) || !isFigure(schema) || !COMPONENT_NAME.test(name) || Object.hasOwn(schemas, name)) continue
+      const key = `${name} ${canonical(schema)}`
+      const seen = counts.get(key)
+      counts.set(key, { name, schema, count: (seen?.count ?? 0) + 1 })
+    }
+  }
+  const chosen = new Map<string, string>()
+  for (const [key, { name, count }] of [...counts].sort((a, b) => b[1].count - a[1].count)) {
+    if (count >= 2 && ![...chosen.values()].includes(name)) chosen.set(key, name)
+  }
+  for (const [key, name] of chosen) schemas[name] = (counts.get(key) as { schema: JsonObject }).schema
+  for (const properties of maps) {
+    for (const [name, schema] of Object.entries(properties)) {
+      if (isObject(schema) && chosen.get(`${name} ${canonical(schema)}`) === name) {
+        properties[name] = { $ref: `#/components/schemas/${name}` }
+      }
+    }
+  }
+}
+
 /** Moves parameters that at least two operations declare identically to `components.parameters`. */
 function shareParameters (document: JsonObject): JsonObject {
   const all = operations(document).flatMap(({ operation }) => Array.isArray(operation.parameters) ? operation.parameters : [])
@@ -178,6 +227,7 @@ export function shareComponents (document: JsonObject, options: ShareOptions): J
     if (isObject(schema)) schemas[name] = referenceChildren(schema, named)
   }
   document.paths = referenceSchemas(document.paths, named)
+  shareProperties(document, schemas)
   const parameters = shareParameters(document)
   document.components = {
     ...components,

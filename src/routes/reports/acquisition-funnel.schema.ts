@@ -13,9 +13,9 @@ const Rate = (description: string) => Type.Number({ minimum: 0, maximum: 1, desc
 export const AcquisitionFunnelRow = Type.Object({
   ...dimensionFields,
   signups: Count('Tenants that signed up in the range.'),
-  activated: Count('Of those, tenants with any usage within `activation_days` of signup.'),
-  streaming: Count('Of those, tenants with viewer hours > 0 within `activation_days` of signup.'),
-  retained: Count('Of those, tenants with any usage in the calendar month after their signup month.'),
+  activated: Count('Of those, tenants with any usage metric above zero within `activation_days` of signup.'),
+  streaming: Count('Of those, tenants with viewer hours (`tenant_viewer_daily`) > 0 within `activation_days` of signup.'),
+  retained: Count('Of those, tenants with any usage metric above zero in the calendar month after their signup month.'),
   activation_rate: Rate('activated / signups (4 decimals).'),
   streaming_rate: Rate('streaming / signups (4 decimals).'),
   retention_rate: Rate('retained / signups (4 decimals).')

@@ -2,7 +2,7 @@
 import { Type } from 'typebox'
 import { COHORT_PERIODS } from './common.query.ts'
 import {
-  Count, PRODUCES, REPORT_TAGS, dimensionFields, errorResponses, filterParams, granularityParam, groupByOneParam,
+  ACTIVE_RULE, Count, PRODUCES, REPORT_TAGS, dimensionFields, errorResponses, filterParams, granularityParam, groupByOneParam,
   okResponse, rangeParams, reportBody, summaryUsageFields
 } from './common.schema.ts'
 
@@ -11,7 +11,7 @@ export const CohortUsageRow = Type.Object({
   ...dimensionFields,
   period_start: Type.String({ format: 'date', description: 'First day of the usage period.' }),
   tenants: Count('Size of the cohort group (its signups; for `unattributed`, the tenants with usage in the range).'),
-  active_tenants: Count('Tenants of the group with usage in the period.'),
+  active_tenants: Count(`Tenants of the group with ${ACTIVE_RULE} on some day of the period.`),
   ...summaryUsageFields
 })
 

@@ -91,17 +91,23 @@ export const Count = (description: string) => Type.Integer({ minimum: 0, descrip
 /** Floating-point figure (rounded to 6 decimals in SQL). */
 export const Amount = (description: string) => Type.Number({ description })
 
-/** The usage metrics every report shares, by name. */
+/**
+ * The usage metrics every report shares, by name. Each description says which of FrameWorks'
+ * Periscope views the figure comes from and what it counts (docs/reports.md has the table).
+ */
 export const usageFields = {
-  viewer_hours: Amount('Viewer hours delivered.'),
-  egress_gb: Amount('Playback egress in GiB (FrameWorks\' `egress_gb`).'),
-  total_sessions: Count('Viewer sessions.'),
-  livepeer_seconds: Amount('Media seconds processed by Livepeer (process_type `Livepeer`).'),
-  native_seconds: Amount('Media seconds processed natively (process_type `AV`).'),
-  other_processing_seconds: Amount('Media seconds of every other process type (`FFmpeg`, …).'),
-  api_requests: Count('API requests.'),
-  api_errors: Count('API requests that failed.')
+  viewer_hours: Amount('Hours of playback watched: FrameWorks\' `tenant_viewer_daily.viewer_hours` (seconds viewers were connected ÷ 3600).'),
+  egress_gb: Amount('GiB delivered: FrameWorks\' `tenant_analytics_daily.egress_bytes` ÷ 2^30, its operator egress figure (playback, plus restream delivery in current FrameWorks releases).'),
+  total_sessions: Count('Viewer sessions: FrameWorks\' `tenant_viewer_daily.total_sessions` (distinct sessions per day and cluster, approximate), summed.'),
+  livepeer_seconds: Amount('Media seconds transcoded by Livepeer: `processing_daily.media_seconds` of `process_type` `Livepeer`.'),
+  native_seconds: Amount('Media seconds processed natively by MistProcAV: `processing_daily.media_seconds` of `process_type` `AV`.'),
+  other_processing_seconds: Amount('Media seconds of every other process type (`FFmpeg`, …): `processing_daily.media_seconds`.'),
+  api_requests: Count('API requests (GraphQL queries, mutations, subscriptions, every auth type): `api_usage_daily.requests`.'),
+  api_errors: Count('Of those, requests that failed: `api_usage_daily.errors`.')
 }
+
+/** How the reports count an active tenant (the same rule in every report). */
+export const ACTIVE_RULE = 'any usage metric above zero (FrameWorks\' all-zero rows do not count)'
 
 /** The metrics of the cohort and referral-code reports (COHORT_USAGE_METRICS). */
 export const summaryUsageFields = {

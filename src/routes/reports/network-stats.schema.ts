@@ -1,14 +1,14 @@
 /** Route schema of `GET /stats/network` (public, no authentication). */
 import { Type } from 'typebox'
 import { ProblemSchema } from '../operator-errors.schema.ts'
-import { Amount, Count } from './common.schema.ts'
+import { ACTIVE_RULE, Amount, Count, usageFields } from './common.schema.ts'
 
 const figures = {
-  viewer_hours: Amount('Viewer hours delivered over the range.'),
-  egress_gb: Amount('Playback egress over the range, in GiB.'),
-  livepeer_hours: Amount('Hours of media processed by Livepeer over the range.'),
-  native_hours: Amount('Hours of media processed natively (`AV`) over the range.'),
-  active_tenants: Count('Distinct tenants with any usage over the range (a count, never an identity).')
+  viewer_hours: usageFields.viewer_hours,
+  egress_gb: usageFields.egress_gb,
+  livepeer_hours: Amount('Hours of media transcoded by Livepeer: `processing_daily.media_seconds` of `process_type` `Livepeer` ÷ 3600.'),
+  native_hours: Amount('Hours of media processed natively by MistProcAV: `processing_daily.media_seconds` of `process_type` `AV` ÷ 3600.'),
+  active_tenants: Count(`Distinct tenants with ${ACTIVE_RULE} on some day of the range (a count, never an identity).`)
 }
 
 const RangeDate = (description: string) => Type.String({ format: 'date', description })

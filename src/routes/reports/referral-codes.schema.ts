@@ -1,7 +1,7 @@
 /** Route schema of `GET /reports/referral-codes`. */
 import { Type } from 'typebox'
 import {
-  Count, PRODUCES, REPORT_TAGS, errorResponses, filterParams, okResponse, rangeParams, reportBody, summaryUsageFields
+  ACTIVE_RULE, Count, PRODUCES, REPORT_TAGS, errorResponses, filterParams, okResponse, rangeParams, reportBody, summaryUsageFields
 } from './common.schema.ts'
 
 export const ReferralCodesRow = Type.Object({
@@ -13,7 +13,7 @@ export const ReferralCodesRow = Type.Object({
   refused_inactive: Count('Refused: code deactivated.'),
   refused_expired: Count('Refused: code expired.'),
   refused_exhausted: Count('Refused: code used up.'),
-  active_tenants: Count('Tenants who signed up with the code (any time) and had usage in the range.'),
+  active_tenants: Count(`Tenants who signed up with the code (any time) with ${ACTIVE_RULE} on some day of the range.`),
   ...summaryUsageFields
 })
 

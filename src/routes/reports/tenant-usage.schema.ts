@@ -15,7 +15,7 @@ export const TenantUsageRow = Type.Object({
   signup_date: Type.String({ description: 'UTC day of the acquisition event (empty when unattributed).' }),
   ...dims,
   ...usageFields,
-  unique_viewers: Count('Unique viewers of the tenant in the period (merged uniqCombined states).')
+  unique_viewers: Count('Unique viewers of the tenant in the period: its `tenant_viewer_daily.unique_viewers_state` merged over the days.')
 })
 
 export const TenantUsageBody = reportBody(TenantUsageRow, 'One page of rows ordered by period then tenant.', {
