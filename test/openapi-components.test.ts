@@ -81,3 +81,21 @@ test('parameters declared alike by two operations are shared by name; a second s
   t.same(document.paths['/b']?.get.parameters, [{ $ref: '#/components/parameters/from' }, param('limit')])
   t.same(document.paths['/c']?.get.parameters, [param('limit')])
 })
+
+test('a figure two schemas describe alike is written once; another description or a lone figure stays inline', async (t) => {
+  const egress = { type: 'number', description: 'GiB from tenant_analytics_daily' }
+  const row = (properties: Record<string, unknown>) => ({
+    200: { description: 'ok', content: { 'application/json': { schema: { type: 'object', properties } } } }
+  })
+  const document = shareComponents(documentWith({
+    '/a': { get: { responses: row({ egress_gb: egress, id: { type: 'string', description: 'An id' } }) } },
+    '/b': { get: { responses: row({ egress_gb: { ...egress }, id: { type: 'string', description: 'An id' }, lone: { type: 'integer', description: 'Once' } }) } },
+    '/c': { get: { responses: row({ egress_gb: { type: 'number', description: 'Playback GiB' } }) } }
+  }), OPTIONS) as { paths: Record<string, { get: { responses: Record<string, { content: Record<string, { schema: { properties: unknown } }> }> } }>, components: { schemas: Record<string, unknown> } }
+  const properties = (path: string): unknown => document.paths[path]?.get.responses['200']?.content['application/json']?.schema.properties
+  t.same(document.components.schemas.egress_gb, egress)
+  t.same(properties('/a'), { egress_gb: { $ref: '#/components/schemas/egress_gb' }, id: { type: 'string', description: 'An id' } })
+  t.same(properties('/b'), { egress_gb: { $ref: '#/components/schemas/egress_gb' }, id: { type: 'string', description: 'An id' }, lone: { type: 'integer', description: 'Once' } })
+  t.same(properties('/c'), { egress_gb: { type: 'number', description: 'Playback GiB' } }, 'another description of the name stays inline')
+  t.notOk(document.components.schemas.id, 'only figures are shared')
+})
