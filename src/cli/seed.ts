@@ -25,7 +25,7 @@ const SERVER_TIMEOUT_MS = 30 * 60_000
 export const SEED_USAGE = `Usage: npm run seed -- --tenants N --days D [options]
 
 Fills FrameWorks' tenant_acquisition_events and the stores behind tenant_viewer_daily,
-processing_daily and api_usage_daily with deterministic demo data in FrameWorks' shape
+tenant_analytics_daily, processing_daily and api_usage_daily with deterministic demo data in FrameWorks' shape
 (same arguments → identical rows), then refreshes attribution_usage_daily.
 
   --tenants N                    tenants, 1 … 1000000 (default ${DEFAULT_DEMO_TENANTS})
