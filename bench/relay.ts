@@ -102,7 +102,7 @@ if (process.env.DATABASE_URL) {
 }
 
 const ch = await openClickHouse({ dataDir: join(dir, 'chdb') })
-const migrated = await migrateClickHouse(ch.client)
+const migrated = await migrateClickHouse(ch)
 if (migrated.error !== undefined) throw migrated.error
 
 console.log(`relay benchmark: ${EVENTS} events per round, ${ROUNDS} rounds, batch ${DEFAULT_BATCH_SIZE}, lag at ${RATE}/s for ${LAG_SECONDS} s (ClickHouse: chDB)`)

@@ -189,7 +189,7 @@ async function phaseSeed (dataDir: string, scale: Scale, args: Args): Promise<Se
   const ch = await openEngine(dataDir, args.skipSeed)
   try {
     if (!args.skipSeed) {
-      const migrated = await migrateClickHouse(ch.client)
+      const migrated = await migrateClickHouse(ch)
       if (migrated.error !== undefined) throw migrated.error
     }
     // Held while seeding, so the early refreshes are still there, unmerged, as in FrameWorks.

@@ -62,7 +62,7 @@ async function assembleGateway (app: FastifyInstance, config: Readonly<GatewayCo
   // close (onClose hooks run last-in, first-out, so this one runs before the Postgres one
   // above). Later sections use `clickhouse` (e.g. the reports plugin) and `relay` (operator
   // routes).
-  const clickhouseMigrated = await migrateClickHouse(clickhouse.client)
+  const clickhouseMigrated = await migrateClickHouse(clickhouse)
   if (clickhouseMigrated.error !== undefined) throw clickhouseMigrated.error
   // A first migration (and, on chDB, every start) begins a snapshot of FrameWorks' usage:
   // serve reports after it.

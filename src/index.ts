@@ -108,11 +108,7 @@ export {
 export type { ClickHouseHandle, ClickHouseOptions } from './clickhouse/client.ts'
 export {
   /** Creates what the package needs in ClickHouse beside FrameWorks' tables, which it never alters. */
-  migrateClickHouse,
-  /** Rebuilds the usage table now instead of at its hourly refresh. */
-  refreshUsage,
-  /** Waits until a running usage refresh has finished (after a first migration, or a chDB start). */
-  waitForUsageRefresh
+  migrateClickHouse
 } from './clickhouse/migrations.ts'
 
 // ── Ingest: the outbox relay into ClickHouse and service events ─────────────────

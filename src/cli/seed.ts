@@ -106,7 +106,7 @@ async function main (): Promise<void> {
     ...(database !== undefined ? { database } : {})
   })
   try {
-    const migrated = await migrateClickHouse(clickhouse.client)
+    const migrated = await migrateClickHouse(clickhouse)
     if (migrated.error !== undefined) throw migrated.error
     console.log(`seeding ${clickhouse.engine === 'chdb' ? `embedded chDB in ${dataDir}` : 'the ClickHouse server'} …`)
     const summary = await seedDemoData(clickhouse.client, parsed.options)

@@ -19,7 +19,7 @@ const AUTH = { authorization: `Bearer ${TOKEN}` }
 const dir = mkdtempSync(join(tmpdir(), 'fw-ingest-routes-'))
 const ch = await openClickHouse(process.env.CLICKHOUSE_URL ? { url: process.env.CLICKHOUSE_URL } : { dataDir: join(dir, 'chdb') })
 t.teardown(async () => { await ch.close(); rmSync(dir, { recursive: true, force: true }) })
-const migrated = await migrateClickHouse(ch.client)
+const migrated = await migrateClickHouse(ch)
 if (migrated.error !== undefined) throw migrated.error
 
 async function buildApp (t: Test, db: Kysely<Database>, relay?: Relay): Promise<FastifyInstance> {

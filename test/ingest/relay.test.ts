@@ -16,7 +16,7 @@ import { openOutbox, pendingCount, rawCount, reportedTenants, signups, attributi
 const dir = mkdtempSync(join(tmpdir(), 'fw-relay-'))
 const ch = await openClickHouse(process.env.CLICKHOUSE_URL ? { url: process.env.CLICKHOUSE_URL } : { dataDir: join(dir, 'chdb') })
 t.teardown(async () => { await ch.close(); rmSync(dir, { recursive: true, force: true }) })
-const migrated = await migrateClickHouse(ch.client)
+const migrated = await migrateClickHouse(ch)
 if (migrated.error !== undefined) throw migrated.error
 
 /**

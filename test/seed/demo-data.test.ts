@@ -12,7 +12,7 @@ import { demoDataChecksums, normalizeDemoDataOptions, seedDemoData, type DemoDat
 const dir = mkdtempSync(join(tmpdir(), 'fw-seed-'))
 const ch = await openClickHouse({ dataDir: dir })
 t.teardown(async () => { await ch.close(); rmSync(dir, { recursive: true, force: true }) })
-const migrated = await migrateClickHouse(ch.client)
+const migrated = await migrateClickHouse(ch)
 if (migrated.error !== undefined) throw migrated.error
 
 const OPTIONS: DemoDataOptions = { tenants: 2000, days: 200, seed: 7, end: '2026-06-30', trackingStartFraction: 0.25 }

@@ -9,7 +9,7 @@ import { countSeededRows, demoDataChecksums, parseSeedDemoMode, seedDemoIfEmpty 
 const dir = mkdtempSync(join(tmpdir(), 'fw-seed-once-'))
 const ch = await openClickHouse({ dataDir: dir })
 t.teardown(async () => { await ch.close(); rmSync(dir, { recursive: true, force: true }) })
-const migrated = await migrateClickHouse(ch.client)
+const migrated = await migrateClickHouse(ch)
 if (migrated.error !== undefined) throw migrated.error
 
 const empty = { tenant_acquisition_events: 0, tenant_viewer_daily_store: 0, processing_daily_store: 0, api_usage_daily_store: 0 }

@@ -30,7 +30,7 @@ export async function openFixtureEngine (): Promise<{ ch: ClickHouseHandle, clos
     : { dataDir: dir, database: 'periscope' })
   await createFrameworksPeriscope(ch.client)
   await loadFixture(ch.client)
-  const migrated = await migrateClickHouse(ch.client)
+  const migrated = await migrateClickHouse(ch)
   if (migrated.error !== undefined) throw migrated.error
   await loadExpiringEvents(ch.client)
   // FrameWorks' TTL has removed the old row from its own table by the time reports run.

@@ -18,7 +18,7 @@ import { AUTH, TOKEN } from './helpers.ts'
 const dir = mkdtempSync(join(tmpdir(), 'fw-stats-'))
 const ch = await openClickHouse({ dataDir: dir, database: 'periscope' })
 t.teardown(async () => { await ch.close(); rmSync(dir, { recursive: true, force: true }) })
-const migrated = await migrateClickHouse(ch.client)
+const migrated = await migrateClickHouse(ch)
 if (migrated.error !== undefined) throw migrated.error
 await seedDemoData(ch.client, { tenants: 80, days: 75 })
 
