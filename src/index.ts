@@ -110,6 +110,15 @@ export {
   /** Creates what the package needs in ClickHouse beside FrameWorks' tables, which it never alters. */
   migrateClickHouse
 } from './clickhouse/migrations.ts'
+export {
+  /** One pass of the usage upkeep: recomputes only the days FrameWorks rewrote (a full build one month at a time when needed). */
+  runUsageUpkeep,
+  /** The upkeep's scheduler (hourly): start, stop, runOnce, status and an onRun callback. */
+  createUsageUpkeep
+} from './clickhouse/usage-upkeep.ts'
+export type {
+  UsageUpkeep, UsageUpkeepOptions, UsageUpkeepResult, UsageUpkeepSchedulerOptions, UsageUpkeepStatus
+} from './clickhouse/usage-upkeep.ts'
 
 // ── Ingest: the outbox relay into ClickHouse and service events ─────────────────
 export {

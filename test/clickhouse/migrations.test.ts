@@ -135,9 +135,9 @@ test('signups through the relay land once each, however often a batch is retried
     attribution: attribution({ channel_group: 'ai_assistant', client_kind: 'mcp_client', signup_channel: 'wallet', signup_method: 'wallet_base', is_agent: true }),
     referral_status: null
   }))
-  await insertAcquisitionRows(periscope.client, batch)
-  await insertAcquisitionRows(periscope.client, batch) // a retry of the same batch
-  await insertAcquisitionRows(periscope.client, batch.slice(1)) // a batch re-formed after a crash
+  await insertAcquisitionRows(periscope, batch)
+  await insertAcquisitionRows(periscope, batch) // a retry of the same batch
+  await insertAcquisitionRows(periscope, batch.slice(1)) // a batch re-formed after a crash
   const landed = await rows<{ t: string, client_kind: string, writer: string }>(periscope,
     'SELECT toString(tenant_id) AS t, client_kind, writer FROM attribution_acquisitions WHERE tenant_id IN {ids:Array(UUID)} ORDER BY t', { ids: tenants })
   t.same(landed, [...tenants].sort().map((id) => ({ t: id, client_kind: 'mcp_client', writer: 'attribution' })))
@@ -206,8 +206,8 @@ test('the BI views add cohorts up to the network total and count each tenant onc
     attribution: attribution({ utm_source: 'chatgpt.com', utm_medium: null, utm_campaign: null, signup_channel: 'wallet', signup_method: 'wallet_base', is_agent: true }),
     referral_status: null
   })
-  await insertAcquisitionRows(periscope.client, [event])
-  await insertAcquisitionRows(periscope.client, [event], { token: null }) // a replay
+  await insertAcquisitionRows(periscope, [event])
+  await insertAcquisitionRows(periscope, [event], { token: null }) // a replay
   const version = "toDateTime64('2033-02-04 01:00:00', 3)"
   await periscope.client.command({ query: `INSERT INTO tenant_viewer_daily_store SELECT toDate('${day}'), toUUID('${attributed}'), 'eu', 2, 3, uniqCombinedState(toString(number % 7)), 5, ${version} FROM numbers(20)` })
   await periscope.client.command({ query: `INSERT INTO tenant_viewer_daily_store SELECT toDate('${day}'), toUUID('${unattributed}'), 'eu', 1, 1, uniqCombinedState(toString(number)), 1, ${version} FROM numbers(10)` })

@@ -69,22 +69,36 @@ const STATEMENTS = [
     max(refresh_version_ms) AS latest_refresh_version_ms
   FROM api_usage_daily_store GROUP BY day, tenant_id, auth_type, operation_type, operation_name`,
 
-  // A sibling FrameWorks keeps beside the rollups; the package must leave it alone.
+  // The sibling whose egress_bytes is FrameWorks' operator egress figure (playback and restream).
   `CREATE TABLE tenant_analytics_daily_store (
     day Date, tenant_id UUID, total_streams UInt64 DEFAULT 0, total_views UInt64 DEFAULT 0,
     unique_viewers_state AggregateFunction(uniqCombined, String), egress_bytes UInt64 DEFAULT 0, refresh_version_ms DateTime64(3)
-  ) ENGINE = ReplacingMergeTree(refresh_version_ms) PARTITION BY toYYYYMM(day) ORDER BY (tenant_id, day)`
+  ) ENGINE = ReplacingMergeTree(refresh_version_ms) PARTITION BY toYYYYMM(day) ORDER BY (tenant_id, day)
+  TTL day + INTERVAL 730 DAY`,
+  `CREATE VIEW tenant_analytics_daily AS
+  SELECT day, tenant_id, total_streams, total_views, unique_viewers_state,
+    toUInt64(finalizeAggregation(unique_viewers_state)) AS unique_viewers, egress_bytes, latest_refresh_version_ms
+  FROM (
+    SELECT day, tenant_id, argMax(total_streams, refresh_version_ms) AS total_streams, argMax(total_views, refresh_version_ms) AS total_views,
+      argMax(unique_viewers_state, refresh_version_ms) AS unique_viewers_state, argMax(egress_bytes, refresh_version_ms) AS egress_bytes,
+      max(refresh_version_ms) AS latest_refresh_version_ms
+    FROM tenant_analytics_daily_store GROUP BY day, tenant_id
+  )`
 ]
 
-/** FrameWorks' tables and views the package shares, created in the client's current database. */
+/** FrameWorks' objects the tests create (what FrameWorks' host-migration catalog knows of them). */
+export const FRAMEWORKS_OBJECTS = ['api_usage_daily', 'api_usage_daily_store', 'processing_daily', 'processing_daily_store',
+  'tenant_acquisition_events', 'tenant_analytics_daily', 'tenant_analytics_daily_store', 'tenant_viewer_daily',
+  'tenant_viewer_daily_store'] as const
+
+/** FrameWorks' tables and views the package shares, created in the client's current database (pass `frameworksClient`). */
 export async function createFrameworksPeriscope (client: ClickHouseClient): Promise<void> {
   for (const query of STATEMENTS) await client.command({ query })
 }
 
 /** `SHOW CREATE` of every FrameWorks object, to prove the package changed none of them. */
 export async function frameworksDefinitions (client: ClickHouseClient): Promise<Record<string, string>> {
-  const names = ['tenant_acquisition_events', 'tenant_viewer_daily_store', 'tenant_viewer_daily', 'processing_daily_store',
-    'processing_daily', 'api_usage_daily_store', 'api_usage_daily', 'tenant_analytics_daily_store']
+  const names = FRAMEWORKS_OBJECTS
   const out: Record<string, string> = {}
   for (const name of names) {
     const res = await client.query({ query: `SHOW CREATE TABLE ${name}`, format: 'JSONEachRow' })
