@@ -102,7 +102,7 @@ if (process.env.DATABASE_URL) {
 }
 
 const ch = await openClickHouse({ dataDir: join(dir, 'chdb') })
-const migrated = await migrateClickHouse(ch.client)
+const migrated = await migrateClickHouse(ch)
 if (migrated.error !== undefined) throw migrated.error
 
 console.log(`relay benchmark: ${EVENTS} events per round, ${ROUNDS} rounds, batch ${DEFAULT_BATCH_SIZE}, lag at ${RATE}/s for ${LAG_SECONDS} s (ClickHouse: chDB)`)
@@ -119,12 +119,12 @@ for (const engine of engines) {
     const direct = Array.from({ length: EVENTS }, tenantEvent)
     let started = performance.now()
     for (let i = 0; i < direct.length; i += DEFAULT_BATCH_SIZE) {
-      await insertAcquisitionRows(ch.client, direct.slice(i, i + DEFAULT_BATCH_SIZE).map((e) => toAcquisitionRow(e)))
+      await insertAcquisitionRows(ch, direct.slice(i, i + DEFAULT_BATCH_SIZE).map((e) => toAcquisitionRow(e)))
     }
     baseline.push(EVENTS / ((performance.now() - started) / 1000))
 
     await append(pg.db, Array.from({ length: EVENTS }, tenantEvent))
-    const relay = createRelay({ db: pg.db, clickhouse: ch.client, claimMode: engine.claimMode })
+    const relay = createRelay({ db: pg.db, clickhouse: ch, claimMode: engine.claimMode })
     started = performance.now()
     const cpu = process.cpuUsage()
     const outcome = await relay.runUntilIdle()
@@ -138,7 +138,7 @@ for (const engine of engines) {
 
   // Lag at a steady 1,000 events/s with the relay's own loop.
   await sql`DELETE FROM attribution_outbox`.execute(pg.db)
-  const relay = createRelay({ db: pg.db, clickhouse: ch.client, claimMode: engine.claimMode })
+  const relay = createRelay({ db: pg.db, clickhouse: ch, claimMode: engine.claimMode })
   relay.start()
   const ticks = LAG_SECONDS * 100
   const t0 = performance.now()

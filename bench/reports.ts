@@ -189,15 +189,15 @@ async function phaseSeed (dataDir: string, scale: Scale, args: Args): Promise<Se
   const ch = await openEngine(dataDir, args.skipSeed)
   try {
     if (!args.skipSeed) {
-      const migrated = await migrateClickHouse(ch.client)
+      const migrated = await migrateClickHouse(ch)
       if (migrated.error !== undefined) throw migrated.error
     }
     // Held while seeding, so the early refreshes are still there, unmerged, as in FrameWorks.
     for (const store of STORES) await ch.client.command({ query: `SYSTEM STOP MERGES ${store}` })
     // Seeding ends with the usage snapshot's refresh, timed apart in its summary.
     const summary = args.skipSeed
-      ? { elapsedMs: 0, refreshMs: 0, rows: await countSeededRows(ch.client) }
-      : await seedDemoData(ch.client, { ...scale, end: args.end, replace: true })
+      ? { elapsedMs: 0, refreshMs: 0, rows: await countSeededRows(ch.frameworksClient) }
+      : await seedDemoData(ch, { ...scale, end: args.end, replace: true })
     if (!args.skipSeed) {
       await ch.client.command({ query: `SYSTEM STOP VIEW ${USAGE_REFRESH_VIEW}` })
       console.log(`   usage snapshot (the hourly refresh of attribution_usage_daily) rebuilt in ${(summary.refreshMs / 1000).toFixed(1)} s; engine peak RSS so far ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`)

@@ -7,9 +7,9 @@
 import { join } from 'node:path'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import {
-  attributionCapturePlugin, createRelay, ingestRoutes, migrateClickHouse, migrateToLatest, openClickHouse, openPostgres,
-  problemErrorHandler, referralCodeRoutes, reportsPlugin, seedDemoIfEmpty, skipAttribution, tenantAttributionRoutes,
-  waitForUsageRefresh, type ClickHouseHandle, type PostgresHandle
+  attributionCapturePlugin, createRelay, createUsageUpkeep, ingestRoutes, migrateClickHouse, migrateToLatest, openClickHouse,
+  openPostgres, problemErrorHandler, referralCodeRoutes, reportsPlugin, seedDemoIfEmpty, skipAttribution, tenantAttributionRoutes,
+  type ClickHouseHandle, type PostgresHandle
 } from '@frameworks/attribution'
 import { clickHouseOptionsOf, type GatewayConfig } from './config.ts'
 import { signupRoutesPlugin } from './signup/index.ts'
@@ -56,21 +56,34 @@ async function assembleGateway (app: FastifyInstance, config: Readonly<GatewayCo
   }
 
   // ── ClickHouse ────────────────────────────────────────────────────
-  // A server from CLICKHOUSE_URL, else chDB in DATA_DIR, in CLICKHOUSE_DATABASE (`periscope`
-  // on FrameWorks: its tables are used as they are, the package adds its own beside them).
-  // The relay starts once the app is ready and is drained before ClickHouse and Postgres
-  // close (onClose hooks run last-in, first-out, so this one runs before the Postgres one
-  // above). Later sections use `clickhouse` (e.g. the reports plugin) and `relay` (operator
-  // routes).
-  const clickhouseMigrated = await migrateClickHouse(clickhouse.client)
+  // A server from CLICKHOUSE_URL, else chDB in DATA_DIR. FrameWorks' database
+  // (CLICKHOUSE_DATABASE, `periscope`) is only read and appended to; everything of the
+  // package's lives in its own (CLICKHOUSE_ATTRIBUTION_DATABASE, `attribution`).
+  // The relay and the hourly usage upkeep start once the app is ready and are stopped before
+  // ClickHouse and Postgres close (onClose hooks run last-in, first-out, so this one runs
+  // before the Postgres one above). The upkeep's first pass runs at once, in the background:
+  // it catches up on what FrameWorks rewrote while the gateway was down (bounded work, not a
+  // rebuild); on a Postgres server an advisory lock keeps two gateways from running it at once.
+  const clickhouseMigrated = await migrateClickHouse(clickhouse)
   if (clickhouseMigrated.error !== undefined) throw clickhouseMigrated.error
-  // A first migration (and, on chDB, every start) begins a snapshot of FrameWorks' usage:
-  // serve reports after it.
-  await waitForUsageRefresh(clickhouse.client)
-  const relay = createRelay({ db: postgres.db, clickhouse: clickhouse.client, logger: app.log.child({ module: 'relay' }) })
-  app.addHook('onReady', async () => { relay.start() })
+  const relay = createRelay({ db: postgres.db, clickhouse, logger: app.log.child({ module: 'relay' }) })
+  const upkeepLog = app.log.child({ module: 'usage-upkeep' })
+  const upkeep = createUsageUpkeep({
+    clickhouse,
+    ...(postgres.engine === 'postgres' ? { db: postgres.db } : {}),
+    onRun: ({ result, error, skipped }) => {
+      if (error !== undefined) upkeepLog.error({ err: error }, 'usage upkeep failed')
+      else if (skipped === true) upkeepLog.debug({}, 'usage upkeep skipped: another gateway runs it')
+      else upkeepLog.info({ ...result }, 'usage upkeep done')
+    }
+  })
+  app.addHook('onReady', async () => {
+    relay.start()
+    upkeep.start()
+  })
   app.addHook('onClose', async () => {
     await relay.drain()
+    await upkeep.stop()
     await clickhouse.close()
   })
 

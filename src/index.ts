@@ -108,12 +108,17 @@ export {
 export type { ClickHouseHandle, ClickHouseOptions } from './clickhouse/client.ts'
 export {
   /** Creates what the package needs in ClickHouse beside FrameWorks' tables, which it never alters. */
-  migrateClickHouse,
-  /** Rebuilds the usage table now instead of at its hourly refresh. */
-  refreshUsage,
-  /** Waits until a running usage refresh has finished (after a first migration, or a chDB start). */
-  waitForUsageRefresh
+  migrateClickHouse
 } from './clickhouse/migrations.ts'
+export {
+  /** One pass of the usage upkeep: recomputes only the days FrameWorks rewrote (a full build one month at a time when needed). */
+  runUsageUpkeep,
+  /** The upkeep's scheduler (hourly): start, stop, runOnce, status and an onRun callback. */
+  createUsageUpkeep
+} from './clickhouse/usage-upkeep.ts'
+export type {
+  UsageUpkeep, UsageUpkeepOptions, UsageUpkeepResult, UsageUpkeepSchedulerOptions, UsageUpkeepStatus
+} from './clickhouse/usage-upkeep.ts'
 
 // ── Ingest: the outbox relay into ClickHouse and service events ─────────────────
 export {

@@ -33,7 +33,7 @@ export async function migratePostgres (config: Readonly<GatewayConfig>): Promise
 export async function migrateClickHouseStep (config: Readonly<GatewayConfig>): Promise<MigrateResult> {
   const clickhouse = await openClickHouse(clickHouseOptionsOf(config))
   try {
-    return await migrateClickHouse(clickhouse.client)
+    return await migrateClickHouse(clickhouse)
   } finally {
     await clickhouse.close()
   }

@@ -14,7 +14,7 @@
  */
 import { join } from 'node:path'
 import {
-  createRelay, DEFAULT_RELAY_CONCURRENCY, ERR_INVALID_OPTION, openClickHouse, openPostgres, type Database, type RelayLogger
+  createRelay, createUsageUpkeep, DEFAULT_RELAY_CONCURRENCY, ERR_INVALID_OPTION, openClickHouse, openPostgres, type Database, type RelayLogger
 } from '@frameworks/attribution'
 import { clickHouseOptionsOf, loadConfig } from '../config.ts'
 
@@ -58,13 +58,24 @@ const postgres = await openPostgres<Database>({
 const clickhouse = await openClickHouse(clickHouseOptionsOf(config))
 const relay = createRelay({
   db: postgres.db,
-  clickhouse: clickhouse.client,
+  clickhouse: clickhouse,
   logger,
   claimMode,
   ...(batchSize !== undefined ? { batchSize } : {}),
   ...(concurrency !== undefined ? { concurrency } : {}),
   ...(pollIntervalMs !== undefined ? { pollIntervalMs } : {}),
   ...(maxAttempts !== undefined ? { maxAttempts } : {})
+})
+
+// The hourly usage upkeep runs beside the relay (an advisory lock on a Postgres server: one
+// process at a time of every gateway and relay).
+const upkeep = createUsageUpkeep({
+  clickhouse,
+  ...(postgres.engine === 'postgres' ? { db: postgres.db } : {}),
+  onRun: ({ result, error, skipped }) => {
+    if (error !== undefined) logger.error({ error: error.message }, 'usage upkeep failed')
+    else if (skipped !== true) logger.info({ ...result }, 'usage upkeep done')
+  }
 })
 
 let stopping = false
@@ -74,6 +85,7 @@ async function stop (signal: string): Promise<void> {
   logger.info({ signal }, 'relay draining')
   try {
     await relay.drain()
+    await upkeep.stop()
     await clickhouse.close()
     await postgres.close()
     logger.info({ delivered: relay.metrics().delivered_total }, 'relay stopped')
@@ -86,4 +98,5 @@ async function stop (signal: string): Promise<void> {
 for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => { void stop(signal) })
 
 relay.start()
+upkeep.start()
 logger.info({ engine: { postgres: postgres.engine, clickhouse: clickhouse.engine } }, 'relay started')

@@ -106,16 +106,16 @@ async function main (): Promise<void> {
     ...(database !== undefined ? { database } : {})
   })
   try {
-    const migrated = await migrateClickHouse(clickhouse.client)
+    const migrated = await migrateClickHouse(clickhouse)
     if (migrated.error !== undefined) throw migrated.error
     console.log(`seeding ${clickhouse.engine === 'chdb' ? `embedded chDB in ${dataDir}` : 'the ClickHouse server'} …`)
-    const summary = await seedDemoData(clickhouse.client, parsed.options)
+    const summary = await seedDemoData(clickhouse, parsed.options)
     const o = summary.options
     console.log(`${o.tenants} tenants × ${o.days} days (${o.start} … ${o.end}, seed ${o.seed}); acquisition events from ${o.trackingStart}`)
     for (const [table, rows] of Object.entries(summary.rows)) console.log(`  ${table.padEnd(28)} ${rows.toLocaleString('en-US').padStart(12)} rows`)
     console.log(`done in ${(summary.elapsedMs / 1000).toFixed(1)} s (usage snapshot ${(summary.refreshMs / 1000).toFixed(1)} s)`)
     if (parsed.checksums) {
-      const checksums = await demoDataChecksums(clickhouse.client)
+      const checksums = await demoDataChecksums(clickhouse.frameworksClient)
       for (const table of SEEDED_TABLES) console.log(`  checksum ${table.padEnd(28)} ${checksums[table].rows} rows ${checksums[table].checksum}`)
     }
   } finally {

@@ -1,6 +1,13 @@
 /**
  * The one place that builds a ClickHouse client.
  *
+ * Two databases on one engine: FrameWorks' (`database`, `periscope` in FrameWorks), where the
+ * package only reads FrameWorks' views and appends acquisition rows, and the package's own
+ * (`attributionDatabase`, default `attribution`), which holds every object the package
+ * creates. `client` runs in ours, so the reports and the generated views name our objects
+ * unqualified; code that reads or writes FrameWorks' objects qualifies them with
+ * `database`, or uses `frameworksClient`, whose current database is FrameWorks'.
+ *
  * `url` → `@clickhouse/client` over HTTP (keep-alive TTL below the server's keep-alive
  * timeout, response compression on, explicit request timeout). Otherwise chDB, a real
  * ClickHouse engine in-process, plugged into the same client through `chdb/connection`
@@ -26,13 +33,17 @@ export interface ClickHouseOptions {
   /** chDB data directory when no `url` (omitted → a temporary directory, removed on close). */
   dataDir?: string
   /**
-   * Database holding the tables, FrameWorks' and the package's (`periscope` in FrameWorks).
-   * Every query runs in it with unqualified names. On a server it must exist (default
-   * `default`). On chDB it is created when missing (default `periscope`): chDB's own
-   * `default` database is an Overlay, which cannot hold the refreshable view the package
-   * needs, so it is refused there.
+   * FrameWorks' database (`periscope` in FrameWorks): its rollup views and
+   * `tenant_acquisition_events`. On a server it must exist (default `default`). On chDB it is
+   * created when missing (default `periscope`; chDB's own `default` database is an Overlay,
+   * refused).
    */
   database?: string
+  /**
+   * The package's own database (default `attribution`), distinct from `database`. On chDB it
+   * is created when missing; on a server `migrateClickHouse` creates it when missing.
+   */
+  attributionDatabase?: string
   /** Per-request timeout on a server (default 60 s; a CSV export can run longer via streamQuery's own signal). */
   requestTimeoutMs?: number
 }
@@ -47,11 +58,17 @@ export interface StreamQueryParams {
   signal?: AbortSignal
 }
 
-/** An open ClickHouse: the client, which engine it is, its database, streaming reads, and close. */
+/** An open ClickHouse: the clients, which engine it is, its databases, streaming reads, and close. */
 export interface ClickHouseHandle {
+  /** Runs in the package's database (`attributionDatabase`). */
   client: ClickHouseClient
+  /** Runs in FrameWorks' database (`database`): FrameWorks' own DDL and test data. */
+  frameworksClient: ClickHouseClient
   engine: 'chdb' | 'server'
+  /** FrameWorks' database. */
   database: string
+  /** The package's database. */
+  attributionDatabase: string
   /**
    * Streams a query's bytes in `format` in constant memory on both engines. With a
    * `…WithNames` format the header appears once, however many blocks the engine sends.
@@ -64,11 +81,13 @@ export interface ClickHouseHandle {
 export const DEFAULT_CLICKHOUSE_DATABASE = 'default'
 /** The database on the embedded engine when none is named (FrameWorks' name). */
 export const DEFAULT_EMBEDDED_DATABASE = 'periscope'
+/** The package's own database when none is named. */
+export const DEFAULT_ATTRIBUTION_DATABASE = 'attribution'
 export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000
 /** Below the self-hosted server's 10 s keep-alive timeout and Cloud's 3 s. */
 export const DEFAULT_IDLE_SOCKET_TTL_MS = 2_000
 
-/** A database name the package accepts (it is spliced into `USE` and `CREATE DATABASE`). */
+/** A database name the package accepts (it is spliced into SQL: `USE`, `CREATE DATABASE`, qualified names). */
 export const CLICKHOUSE_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/
 
 /** Opens the ClickHouse side. */
@@ -76,27 +95,37 @@ export async function openClickHouse (options: ClickHouseOptions = {}): Promise<
   const database = options.database ?? (options.url !== undefined ? DEFAULT_CLICKHOUSE_DATABASE : DEFAULT_EMBEDDED_DATABASE)
   if (!CLICKHOUSE_IDENTIFIER.test(database)) throw new ERR_INVALID_OPTION('database', 'must be a ClickHouse identifier')
   if (options.url === undefined && database === DEFAULT_CLICKHOUSE_DATABASE) {
-    throw new ERR_INVALID_OPTION('database', `chDB's "default" database cannot hold refreshable views: name another (default "${DEFAULT_EMBEDDED_DATABASE}")`)
+    throw new ERR_INVALID_OPTION('database', `chDB's "default" database is an Overlay: name another (default "${DEFAULT_EMBEDDED_DATABASE}")`)
+  }
+  const attributionDatabase = options.attributionDatabase ?? DEFAULT_ATTRIBUTION_DATABASE
+  if (!CLICKHOUSE_IDENTIFIER.test(attributionDatabase)) throw new ERR_INVALID_OPTION('attributionDatabase', 'must be a ClickHouse identifier')
+  if (attributionDatabase === database || attributionDatabase === DEFAULT_CLICKHOUSE_DATABASE) {
+    throw new ERR_INVALID_OPTION('attributionDatabase', `must be a database of the package's own, not "${attributionDatabase}"`)
   }
 
   if (options.url !== undefined) {
     let parsed: URL
     try { parsed = new URL(options.url) } catch { throw new ERR_INVALID_OPTION('CLICKHOUSE_URL', 'must be an http(s) URL') }
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new ERR_INVALID_OPTION('CLICKHOUSE_URL', 'must be an http(s) URL')
-    const client = createClient({
-      url: options.url,
-      database,
+    const url = options.url
+    const open = (db: string): ClickHouseClient => createClient({
+      url,
+      database: db,
       request_timeout: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
       compression: { response: true, request: false },
       keep_alive: { enabled: true, idle_socket_ttl: DEFAULT_IDLE_SOCKET_TTL_MS },
       clickhouse_settings: { date_time_input_format: 'best_effort' }
     })
+    const client = open(attributionDatabase)
+    const frameworksClient = open(database)
     return {
       client,
+      frameworksClient,
       engine: 'server',
       database,
+      attributionDatabase,
       streamQuery: (p) => serverStream(client, p),
-      close: () => client.close()
+      close: async () => { await Promise.all([client.close(), frameworksClient.close()]) }
     }
   }
 
@@ -106,19 +135,25 @@ export async function openClickHouse (options: ClickHouseOptions = {}): Promise<
   const temporary = options.dataDir === undefined
   const path = options.dataDir ?? mkdtempSync(join(tmpdir(), 'fw-chdb-'))
   mkdirSync(path, { recursive: true })
-  const connection = createChdbConnection({ path })
+  const connect = (): ClickHouseClient => createClient({ connection: createChdbConnection({ path }) } as unknown as Parameters<typeof createClient>[0])
+  const client = connect()
+  const frameworksClient = connect()
   // Same engine, same path: the Session is only for streaming reads with bound parameters.
   const session = new Session(path)
-  const client = createClient({ connection } as unknown as Parameters<typeof createClient>[0])
-  // chDB has no per-request database: `USE` is per session, so both sessions switch once.
-  await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` })
-  await client.command({ query: `USE ${database}` })
-  session.query(`USE ${database}`)
+  // chDB has no per-request database: `USE` is per session (each connection holds one), so
+  // every session switches once, ours to ours and FrameWorks' to FrameWorks'.
+  await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${database} ENGINE = Atomic` })
+  await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${attributionDatabase} ENGINE = Atomic` })
+  await client.command({ query: `USE ${attributionDatabase}` })
+  await frameworksClient.command({ query: `USE ${database}` })
+  session.query(`USE ${attributionDatabase}`)
   let active: Readable | null = null
   return {
     client,
+    frameworksClient,
     engine: 'chdb',
     database,
+    attributionDatabase,
     streamQuery: (p) => {
       const stream = chdbStream(session, p)
       active = stream
@@ -131,6 +166,7 @@ export async function openClickHouse (options: ClickHouseOptions = {}): Promise<
         await new Promise<void>((resolve) => { active?.once('close', () => resolve()); active?.destroy() })
       }
       await client.close()
+      await frameworksClient.close()
       session.close()
       if (temporary) rmSync(path, { recursive: true, force: true })
     }

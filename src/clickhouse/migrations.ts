@@ -1,31 +1,39 @@
 /**
- * ClickHouse migration runner: applies `sql/clickhouse/NNN_*.sql` in order, then the views
- * generated from code (`src/clickhouse/views.ts`), and records name and checksum of each in
- * `attribution_migrations`.
+ * ClickHouse migration runner, for two databases.
+ *
+ * - `sql/clickhouse/frameworks/NNN_*.sql`: FrameWorks' own objects (the tables and views the
+ *   package reads or appends to), each `CREATE … IF NOT EXISTS` in FrameWorks' exact shape.
+ *   They run in FrameWorks' database on every migrate and are recorded nowhere there: where
+ *   FrameWorks has them (production) every statement is a no-op, and on an empty engine (the
+ *   quick start, the tests) they create what FrameWorks would have.
+ * - `sql/clickhouse/attribution/NNN_*.sql`, then the views generated from code
+ *   (`src/clickhouse/views.ts`): the package's own objects, in the package's own database,
+ *   recorded (name and checksum) in its ledger `attribution_migrations` there.
  *
  * ClickHouse has no transactional DDL, so every statement is written idempotently
- * (`IF NOT EXISTS`): a run cut short is simply run again. A numbered file whose checksum
- * changed after it was applied is refused (those are frozen). A generated view is replaced
- * whenever its text changes (for example a new channel-rule version), like a repeatable
- * migration. Returns results; does not throw midway.
+ * (`IF NOT EXISTS`): a run cut short is simply run again. A numbered file of ours whose
+ * checksum changed after it was applied is refused (those are frozen). A generated view is
+ * replaced whenever its text changes (for example a new channel-rule version), like a
+ * repeatable migration. Returns results; does not throw midway.
  *
- * One DDL for every deployment. In a `Replicated` database (FrameWorks' Periscope) each
- * `…MergeTree` engine of a statement is created as its `Replicated…MergeTree` twin with no
- * arguments, so its replica path is the database's default, as FrameWorks' own tables do;
- * a self-hosted server does not convert engines by itself, and without the rewrite the
- * table would exist on one replica only. No `ON CLUSTER`: the Replicated database runs
- * the DDL on every replica.
+ * One DDL for every deployment. In a `Replicated` database (FrameWorks' Periscope, and ours
+ * when an operator creates it so) each `…MergeTree` engine of a statement is created as its
+ * `Replicated…MergeTree` twin with no arguments, so its replica path is the database's
+ * default, as FrameWorks' own tables do; without the rewrite the table would exist on one
+ * replica only. No `ON CLUSTER`: the Replicated database runs the DDL on every replica.
  */
 import { createHash } from 'node:crypto'
 import { readdir, readFile } from 'node:fs/promises'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { ClickHouseClient } from '@clickhouse/client'
+import type { ClickHouseHandle } from './client.ts'
 import { generatedViews } from './views.ts'
 import type { MigrationResult, MigrateResult } from '../migration-result.ts'
 
+/** The folder holding `frameworks/` and `attribution/`. */
 export const CLICKHOUSE_MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'sql', 'clickhouse')
-/** Where the runner records what it applied (in the configured database). */
+/** Where the runner records what it applied (in the package's database). */
 export const CLICKHOUSE_LEDGER = 'attribution_migrations'
 
 export type { MigrationResult, MigrateResult }
@@ -59,20 +67,64 @@ export function forDatabaseEngine (statement: string, databaseEngine: string): s
   return statement.replace(ENGINE, (_m, engine: string) => `ENGINE = Replicated${engine}`)
 }
 
-/** The engine of the client's current database (`Atomic`, `Replicated`, …). */
-async function currentDatabaseEngine (client: ClickHouseClient): Promise<string> {
-  const res = await client.query({ query: 'SELECT engine FROM system.databases WHERE name = currentDatabase()', format: 'JSONEachRow' })
+/** The engine of a database (`Atomic`, `Replicated`, …), or null when it does not exist. */
+async function databaseEngine (client: ClickHouseClient, database: string): Promise<string | null> {
+  const res = await client.query({ query: 'SELECT engine FROM system.databases WHERE name = {d:String}', query_params: { d: database }, format: 'JSONEachRow' })
   const rows = await res.json<{ engine: string }>()
-  return rows[0]?.engine ?? 'Atomic'
+  return rows[0]?.engine ?? null
+}
+
+/** How many tables and views a database holds. */
+async function objectCount (client: ClickHouseClient, database: string): Promise<number> {
+  const res = await client.query({ query: 'SELECT count() AS n FROM system.tables WHERE database = {d:String}', query_params: { d: database }, format: 'JSONEachRow' })
+  return Number((await res.json<{ n: string }>())[0]?.n ?? 0)
 }
 
 const checksumOf = (text: string): string => createHash('sha256').update(text).digest('hex')
 
-/** Applies pending migrations from `dir` (default: the package's `sql/clickhouse`), then the generated views. */
-export async function migrateClickHouse (client: ClickHouseClient, dir = CLICKHOUSE_MIGRATIONS_DIR): Promise<MigrateResult> {
+/** The numbered SQL files of a folder, in order (none when the folder is absent). */
+async function numberedFiles (dir: string): Promise<string[]> {
+  try {
+    return (await readdir(dir)).filter((f) => /^\d{3}_.+\.sql$/.test(f)).sort()
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return []
+    throw err
+  }
+}
+
+/**
+ * Creates FrameWorks' objects where absent (in FrameWorks' database, no ledger), then our
+ * database when missing, then applies our pending migrations and the generated views there.
+ * `dir` (default: the package's `sql/clickhouse`) holds `frameworks/` and `attribution/`.
+ */
+export async function migrateClickHouse (ch: ClickHouseHandle, dir = CLICKHOUSE_MIGRATIONS_DIR): Promise<MigrateResult> {
   const results: MigrationResult[] = []
   try {
-    const engine = await currentDatabaseEngine(client)
+    // FrameWorks' objects: every statement every time, each a no-op where the object exists.
+    const frameworksEngine = await databaseEngine(ch.frameworksClient, ch.database)
+    if (frameworksEngine === null) throw new Error(`ClickHouse database ${ch.database} (CLICKHOUSE_DATABASE) does not exist`)
+    for (const name of await numberedFiles(join(dir, 'frameworks'))) {
+      const before = await objectCount(ch.frameworksClient, ch.database)
+      try {
+        for (const statement of splitStatements(await readFile(join(dir, 'frameworks', name), 'utf8'))) {
+          await ch.frameworksClient.command({ query: forDatabaseEngine(statement, frameworksEngine) })
+        }
+      } catch (err) {
+        results.push({ name: `frameworks/${name}`, status: 'failed' })
+        return { results, error: err as Error }
+      }
+      const created = await objectCount(ch.frameworksClient, ch.database) > before
+      results.push({ name: `frameworks/${name}`, status: created ? 'applied' : 'skipped' })
+    }
+
+    // Our database: created as Atomic when missing. An operator who wants it Replicated
+    // creates it first (docs/production.md); a missing grant then never matters.
+    let engine = await databaseEngine(ch.frameworksClient, ch.attributionDatabase)
+    if (engine === null) {
+      await ch.frameworksClient.command({ query: `CREATE DATABASE IF NOT EXISTS ${ch.attributionDatabase}` })
+      engine = await databaseEngine(ch.frameworksClient, ch.attributionDatabase) ?? 'Atomic'
+    }
+    const client = ch.client
     const run = async (statement: string): Promise<void> => { await client.command({ query: forDatabaseEngine(statement, engine) }) }
     await run(`CREATE TABLE IF NOT EXISTS ${CLICKHOUSE_LEDGER} (name String, checksum String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3)) ENGINE = MergeTree ORDER BY name`)
     const res = await client.query({ query: `SELECT name, argMax(checksum, applied_at) AS checksum FROM ${CLICKHOUSE_LEDGER} GROUP BY name`, format: 'JSONEachRow' })
@@ -90,12 +142,8 @@ export async function migrateClickHouse (client: ClickHouseClient, dir = CLICKHO
       }
     }
 
-    // FrameWorks' own objects (sql/clickhouse/frameworks/), before ours that read them.
-    const numbered = async (sub: string): Promise<string[]> =>
-      (await readdir(join(dir, sub)).catch(() => [] as string[])).filter((f) => /^\d{3}_.+\.sql$/.test(f)).sort().map((f) => sub === '' ? f : `${sub}/${f}`)
-    const files = [...await numbered('frameworks'), ...await numbered('')]
-    for (const name of files) {
-      const text = await readFile(join(dir, name), 'utf8')
+    for (const name of await numberedFiles(join(dir, 'attribution'))) {
+      const text = await readFile(join(dir, 'attribution', name), 'utf8')
       const checksum = checksumOf(text)
       const known = applied.get(name)
       if (known !== undefined) {
@@ -125,22 +173,4 @@ export async function migrateClickHouse (client: ClickHouseClient, dir = CLICKHO
   } catch (err) {
     return { results, error: err as Error }
   }
-}
-
-/** The refreshable view that rebuilds `attribution_usage_daily`. */
-export const USAGE_REFRESH_VIEW = 'attribution_usage_daily_mv'
-
-/**
- * Rebuilds `attribution_usage_daily` now and waits for it: after loading data (seed, tests,
- * a first start on an existing database), so reports need not wait for the hourly refresh.
- * Throws when the refresh fails (ClickHouse reports the refresh's own error).
- */
-export async function refreshUsage (client: ClickHouseClient): Promise<void> {
-  await client.command({ query: `SYSTEM REFRESH VIEW ${USAGE_REFRESH_VIEW}` })
-  await waitForUsageRefresh(client)
-}
-
-/** Waits for a refresh of `attribution_usage_daily` that is running (the first one starts when the view is created). */
-export async function waitForUsageRefresh (client: ClickHouseClient): Promise<void> {
-  await client.command({ query: `SYSTEM WAIT VIEW ${USAGE_REFRESH_VIEW}` })
 }

@@ -17,24 +17,24 @@
  *   removes the rows from disk when it completes, instead of leaving them, masked, in a table
  *   that keeps rows for good.
  *
- * FrameWorks' table goes first: its insert trigger (`attribution_signups_mv`) copies rows on
- * insert only, never on a delete, so nothing deleted there comes back into the copy.
+ * FrameWorks' table goes first: the usage upkeep copies into ours the rows of tenants we
+ * have no row of, so once FrameWorks' rows are gone nothing brings the tenant back.
  * Both statements wait for every replica (`lightweight_deletes_sync` / `mutations_sync` = 2,
  * inline so no setting sticks to chDB's shared session) and are plain statements in a
  * `Replicated` database (no `ON CLUSTER`). A table is only deleted from when it holds one of
  * the tenants, so a second pass over a clean table creates no mutation.
  */
 import type { ClickHouseClient } from '@clickhouse/client'
-import { clickHouseErrorCode, checkAcquisitionTable, DEFAULT_ACQUISITION_TABLE } from './acquisition-writer.ts'
+import type { ClickHouseHandle } from '../clickhouse/client.ts'
+import { acquisitionTableOf, clickHouseErrorCode, SIGNUPS_TABLE } from './acquisition-writer.ts'
 
-/** The package's copy of the acquisition rows (sql/clickhouse/002). */
-export const SIGNUPS_TABLE = 'attribution_signups'
+export { SIGNUPS_TABLE }
 
 /** SUPPORT_IS_DISABLED: a lightweight delete on a table with projections. */
 const SUPPORT_IS_DISABLED = 344
 
 export interface EraseOptions {
-  /** FrameWorks' acquisition table (default `tenant_acquisition_events`), as the relay's `table`. */
+  /** FrameWorks' acquisition table (default `tenant_acquisition_events` in FrameWorks' database), as the relay's `table`. */
   table?: string
 }
 
@@ -63,8 +63,9 @@ const mutationDelete = (table: string): string =>
  * gone for readers on every replica. Throws what ClickHouse throws (the caller retries: every
  * step is idempotent).
  */
-export async function eraseAcquisitionRows (client: ClickHouseClient, tenantIds: readonly string[], options: EraseOptions = {}): Promise<EraseOutcome> {
-  const table = checkAcquisitionTable(options.table ?? DEFAULT_ACQUISITION_TABLE)
+export async function eraseAcquisitionRows (ch: ClickHouseHandle, tenantIds: readonly string[], options: EraseOptions = {}): Promise<EraseOutcome> {
+  const table = acquisitionTableOf(ch, options.table)
+  const client = ch.client
   if (tenantIds.length === 0) return { acquisitionTenants: 0, signupTenants: 0 }
   const acquisition = await presentTenants(client, table, tenantIds)
   if (acquisition.length > 0) {

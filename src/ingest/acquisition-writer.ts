@@ -1,6 +1,7 @@
 /**
  * Writes rows to FrameWorks' `tenant_acquisition_events` with a deterministic deduplication
- * token.
+ * token, and the same rows to the package's own `attribution_signups` (in the package's
+ * database): nothing of ours hangs on FrameWorks' table, so the relay writes both rows.
  *
  * Why the token is inline: through `chdb/connection`, `clickhouse_settings` become `SET`s on
  * chDB's shared session, and a leaked `insert_deduplication_token` silently drops every
@@ -16,12 +17,18 @@
  * acknowledgement), so a failure is seen and retried.
  */
 import { createHash } from 'node:crypto'
-import type { ClickHouseClient } from '@clickhouse/client'
-import { isUnreachable } from '../clickhouse/client.ts'
+import { isUnreachable, type ClickHouseHandle } from '../clickhouse/client.ts'
 import { ERR_INVALID_OPTION } from '../errors.ts'
 import { ACQUISITION_COLUMNS, type AcquisitionRow } from './acquisition-row.ts'
 
 export const DEFAULT_ACQUISITION_TABLE = 'tenant_acquisition_events'
+/** The package's copy of the acquisition rows (sql/clickhouse/attribution/001), in its own database. */
+export const SIGNUPS_TABLE = 'attribution_signups'
+
+/** FrameWorks' acquisition table: `table` as given, else the default in FrameWorks' database. */
+export function acquisitionTableOf (ch: ClickHouseHandle, table?: string): string {
+  return checkAcquisitionTable(table ?? `${ch.database}.${DEFAULT_ACQUISITION_TABLE}`)
+}
 
 /** Synchronous inserts: no async-insert buffer, so a failure is seen and retried. */
 const COMMON_SETTINGS = 'async_insert = 0'
@@ -97,16 +104,21 @@ export function clickHouseErrorCode (err: unknown): number | null {
 }
 
 export interface InsertOptions {
-  /** Target table (default `tenant_acquisition_events`). */
+  /** FrameWorks' table (default `tenant_acquisition_events` in FrameWorks' database). */
   table?: string
   /** Deduplication token; default `dedupToken(rows' event ids)`. `null` inserts without one. */
   token?: string | null
 }
 
-/** Inserts rows in one statement (one block) with an inline deduplication token. */
-export async function insertAcquisitionRows (client: ClickHouseClient, rows: readonly AcquisitionRow[], options: InsertOptions = {}): Promise<void> {
+/**
+ * Inserts rows into FrameWorks' table in one statement (one block) with an inline
+ * deduplication token, then the same rows into `attribution_signups`, where every copy of a
+ * tenant collapses. A failure between the two is retried whole; a row missing in ours is
+ * also copied by the usage upkeep.
+ */
+export async function insertAcquisitionRows (ch: ClickHouseHandle, rows: readonly AcquisitionRow[], options: InsertOptions = {}): Promise<void> {
   if (rows.length === 0) return
-  const table = checkAcquisitionTable(options.table ?? DEFAULT_ACQUISITION_TABLE)
+  const table = acquisitionTableOf(ch, options.table)
   const token = options.token === undefined ? dedupToken(rows.map((r) => r.event_id)) : options.token
   if (token !== null && !/^[A-Za-z0-9_-]{1,128}$/.test(token)) throw new ERR_INVALID_OPTION('token', 'must be 1–128 characters of [A-Za-z0-9_-]')
   const settings = token === null
@@ -120,7 +132,10 @@ export async function insertAcquisitionRows (client: ClickHouseClient, rows: rea
     for (const column of ACQUISITION_COLUMNS) values.push(row[column])
     body += JSON.stringify(values) + '\n'
   }
-  await client.command({
+  await ch.client.command({
     query: `INSERT INTO ${table} (${COLUMN_LIST}) ${settings} FORMAT JSONCompactEachRow\n${body}`
+  })
+  await ch.client.command({
+    query: `INSERT INTO ${SIGNUPS_TABLE} (${COLUMN_LIST}) SETTINGS insert_deduplicate = 0, ${COMMON_SETTINGS} FORMAT JSONCompactEachRow\n${body}`
   })
 }

@@ -4,7 +4,7 @@
  * rule every retry of the relay follows. Kept apart from the cycle and the loop so the CLI and
  * tests can check options without a database.
  */
-import type { ClickHouseClient } from '@clickhouse/client'
+import type { ClickHouseHandle } from '../clickhouse/client.ts'
 import type { Kysely } from 'kysely'
 import { ERR_INVALID_OPTION } from '../errors.ts'
 import type { Database } from '../store/database.ts'
@@ -35,9 +35,9 @@ export interface RelayLogger {
 export interface RelayOptions<DB extends Database = Database> {
   /** Kysely over the database holding `attribution_outbox` (a pool on a server). */
   db: Kysely<DB>
-  /** ClickHouse client (from `openClickHouse`). */
-  clickhouse: ClickHouseClient
-  /** Target table; default `tenant_acquisition_events` (on a cluster: the Distributed table). */
+  /** ClickHouse (from `openClickHouse`): FrameWorks' database and the package's own. */
+  clickhouse: ClickHouseHandle
+  /** FrameWorks' table; default `tenant_acquisition_events` in FrameWorks' database (on a cluster: the Distributed table). */
   table?: string
   /** Events per claim and per insert; default 2,000. */
   batchSize?: number

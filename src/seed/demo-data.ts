@@ -27,7 +27,8 @@ import {
   CHECKSUMS, CREATE_TENANTS, DROP_TENANTS, INSERT_ACQUISITION_EVENTS, INSERT_ANALYTICS_DAILY, INSERT_API_USAGE_DAILY,
   INSERT_PROCESSING_DAILY, INSERT_VIEWER_DAILY, INSERT_ZERO_ROWS, DERIVED_TABLES, SEEDED_TABLES
 } from './demo-data.sql.ts'
-import { refreshUsage } from '../clickhouse/migrations.ts'
+import type { ClickHouseHandle } from '../clickhouse/client.ts'
+import { runUsageUpkeep } from '../clickhouse/usage-upkeep.ts'
 
 export { SEEDED_TABLES }
 export type SeededTable = typeof SEEDED_TABLES[number]
@@ -136,16 +137,19 @@ export async function countSeededRows (client: ClickHouseClient): Promise<Record
 }
 
 /**
- * Generates the demo data set into the current database (the tables must exist: run the
- * ClickHouse migrations first). Throws `FW_ATTR_CONFLICT` when a table already holds rows
+ * Generates the demo data set into FrameWorks' database (the tables must exist: run the
+ * ClickHouse migrations first), then brings the package's database up to date (a full
+ * upkeep pass). Throws `FW_ATTR_CONFLICT` when a table already holds rows
  * and `replace` is not set, `FW_ATTR_INVALID_OPTION` for a bad option.
  */
-export async function seedDemoData (client: ClickHouseClient, options: DemoDataOptions = {}): Promise<DemoDataSummary> {
+export async function seedDemoData (ch: ClickHouseHandle, options: DemoDataOptions = {}): Promise<DemoDataSummary> {
   const started = performance.now()
+  const client = ch.frameworksClient
   const opts = normalizeDemoDataOptions(options)
   const existing = await countSeededRows(client)
   if (opts.replace) {
-    for (const table of [...SEEDED_TABLES, ...DERIVED_TABLES]) await client.command({ query: `TRUNCATE TABLE IF EXISTS ${table}` })
+    for (const table of SEEDED_TABLES) await client.command({ query: `TRUNCATE TABLE IF EXISTS ${table}` })
+    for (const table of DERIVED_TABLES) await ch.client.command({ query: `TRUNCATE TABLE IF EXISTS ${table}` })
   } else {
     const busy = SEEDED_TABLES.filter((t) => existing[t] > 0)
     if (busy.length > 0) throw new ERR_CONFLICT(`demo data refused: ${busy.join(', ')} already hold rows (use replace to empty them first)`)
@@ -172,9 +176,9 @@ export async function seedDemoData (client: ClickHouseClient, options: DemoDataO
   } finally {
     await client.command({ query: DROP_TENANTS })
   }
-  // The reports read usage from the hourly snapshot: take one now rather than at the next hour.
+  // The reports read the package's database: bring it up to date now rather than at the next hour.
   const refreshStarted = performance.now()
-  await refreshUsage(client)
+  await runUsageUpkeep(ch, { full: true })
   const refreshMs = performance.now() - refreshStarted
   return { options: opts, rows: await countSeededRows(client), elapsedMs: performance.now() - started, refreshMs }
 }

@@ -49,14 +49,14 @@ export function parseSeedDemoMode (value: string | undefined): SeedDemoMode {
  * tables are empty. The ClickHouse migrations must have run.
  */
 export async function seedDemoIfEmpty (
-  clickhouse: Pick<ClickHouseHandle, 'client' | 'engine'>,
+  clickhouse: ClickHouseHandle,
   options: SeedDemoIfEmptyOptions = {}
 ): Promise<SeedDemoIfEmptyResult> {
   const { mode = DEFAULT_SEED_DEMO_MODE, ...dataOptions } = options
   if (mode === 'never') return { seeded: false, reason: 'disabled' }
   if (mode === 'auto' && clickhouse.engine !== 'chdb') return { seeded: false, reason: 'server' }
-  const rows = await countSeededRows(clickhouse.client)
+  const rows = await countSeededRows(clickhouse.frameworksClient)
   if (Object.values(rows).some((n) => n > 0)) return { seeded: false, reason: 'not_empty' }
-  const summary = await seedDemoData(clickhouse.client, dataOptions)
+  const summary = await seedDemoData(clickhouse, dataOptions)
   return { seeded: true, reason: 'seeded', summary }
 }

@@ -37,10 +37,10 @@ test('the migrations apply on a database that holds FrameWorks\' tables with dat
     query: `INSERT INTO tenant_viewer_daily_store SELECT today() - 1, toUUID('${tenant}'), 'eu', 2, 1, uniqCombinedState(toString(number)), 3, now64(3) FROM numbers(4)`
   })
   const before = await frameworksDefinitions(periscope.client)
-  const first = await migrateClickHouse(periscope.client)
+  const first = await migrateClickHouse(periscope)
   t.equal(first.error, undefined)
   t.ok(first.results.every((r) => r.status === 'applied'), statuses(first).join(', '))
-  const second = await migrateClickHouse(periscope.client)
+  const second = await migrateClickHouse(periscope)
   t.equal(second.error, undefined)
   t.ok(second.results.every((r) => r.status === 'skipped'), statuses(second).join(', '))
   t.same(await frameworksDefinitions(periscope.client), before, 'no column, projection, setting or trigger was added to a FrameWorks object')
@@ -61,9 +61,9 @@ test('the migrations create FrameWorks\' shape on an empty database, twice', asy
   await periscope.client.command({ query: 'CREATE DATABASE IF NOT EXISTS fresh' })
   await periscope.client.command({ query: 'USE fresh' })
   t.teardown(async () => { await periscope.client.command({ query: 'USE periscope' }) })
-  const first = await migrateClickHouse(periscope.client)
+  const first = await migrateClickHouse(periscope)
   t.equal(first.error, undefined, statuses(first).join(', '))
-  const second = await migrateClickHouse(periscope.client)
+  const second = await migrateClickHouse(periscope)
   t.equal(second.error, undefined)
   t.ok(second.results.every((r) => r.status === 'skipped'))
   const created = await rows<{ name: string, engine: string }>(periscope, `SELECT name, engine FROM system.tables WHERE database = 'fresh'
@@ -122,7 +122,7 @@ test('generated views are replaced when their text changes and left alone otherw
   for (const name of names) t.match(name, /^attribution_/)
   await periscope.client.command({ query: "CREATE OR REPLACE VIEW attribution_acquisitions AS SELECT 'stale' AS x" })
   await periscope.client.insert({ table: 'attribution_migrations', values: [{ name: 'view:attribution_acquisitions', checksum: 'stale' }], format: 'JSONEachRow' })
-  const outcome = await migrateClickHouse(periscope.client)
+  const outcome = await migrateClickHouse(periscope)
   t.equal(outcome.error, undefined)
   t.same(outcome.results.filter((r) => r.status === 'applied').map((r) => r.name), ['view:attribution_acquisitions'])
   t.ok((await rows(periscope, 'SELECT channel_group FROM attribution_acquisitions LIMIT 1')).length >= 0)
@@ -135,9 +135,9 @@ test('signups through the relay land once each, however often a batch is retried
     attribution: attribution({ channel_group: 'ai_assistant', client_kind: 'mcp_client', signup_channel: 'wallet', signup_method: 'wallet_base', is_agent: true }),
     referral_status: null
   }))
-  await insertAcquisitionRows(periscope.client, batch)
-  await insertAcquisitionRows(periscope.client, batch) // a retry of the same batch
-  await insertAcquisitionRows(periscope.client, batch.slice(1)) // a batch re-formed after a crash
+  await insertAcquisitionRows(periscope, batch)
+  await insertAcquisitionRows(periscope, batch) // a retry of the same batch
+  await insertAcquisitionRows(periscope, batch.slice(1)) // a batch re-formed after a crash
   const landed = await rows<{ t: string, client_kind: string, writer: string }>(periscope,
     'SELECT toString(tenant_id) AS t, client_kind, writer FROM attribution_acquisitions WHERE tenant_id IN {ids:Array(UUID)} ORDER BY t', { ids: tenants })
   t.same(landed, [...tenants].sort().map((id) => ({ t: id, client_kind: 'mcp_client', writer: 'attribution' })))
@@ -206,8 +206,8 @@ test('the BI views add cohorts up to the network total and count each tenant onc
     attribution: attribution({ utm_source: 'chatgpt.com', utm_medium: null, utm_campaign: null, signup_channel: 'wallet', signup_method: 'wallet_base', is_agent: true }),
     referral_status: null
   })
-  await insertAcquisitionRows(periscope.client, [event])
-  await insertAcquisitionRows(periscope.client, [event], { token: null }) // a replay
+  await insertAcquisitionRows(periscope, [event])
+  await insertAcquisitionRows(periscope, [event], { token: null }) // a replay
   const version = "toDateTime64('2033-02-04 01:00:00', 3)"
   await periscope.client.command({ query: `INSERT INTO tenant_viewer_daily_store SELECT toDate('${day}'), toUUID('${attributed}'), 'eu', 2, 3, uniqCombinedState(toString(number % 7)), 5, ${version} FROM numbers(20)` })
   await periscope.client.command({ query: `INSERT INTO tenant_viewer_daily_store SELECT toDate('${day}'), toUUID('${unattributed}'), 'eu', 1, 1, uniqCombinedState(toString(number)), 1, ${version} FROM numbers(10)` })

@@ -69,7 +69,7 @@ const STATEMENTS = [
     max(refresh_version_ms) AS latest_refresh_version_ms
   FROM api_usage_daily_store GROUP BY day, tenant_id, auth_type, operation_type, operation_name`,
 
-  // The sibling whose egress_bytes (playback and restream delivery) is FrameWorks' operator egress figure.
+  // The sibling whose egress_bytes is FrameWorks' operator egress figure (playback and restream).
   `CREATE TABLE tenant_analytics_daily_store (
     day Date, tenant_id UUID, total_streams UInt64 DEFAULT 0, total_views UInt64 DEFAULT 0,
     unique_viewers_state AggregateFunction(uniqCombined, String), egress_bytes UInt64 DEFAULT 0, refresh_version_ms DateTime64(3)
@@ -86,15 +86,19 @@ const STATEMENTS = [
   )`
 ]
 
-/** FrameWorks' tables and views the package shares, created in the client's current database. */
+/** FrameWorks' objects the tests create (what FrameWorks' host-migration catalog knows of them). */
+export const FRAMEWORKS_OBJECTS = ['api_usage_daily', 'api_usage_daily_store', 'processing_daily', 'processing_daily_store',
+  'tenant_acquisition_events', 'tenant_analytics_daily', 'tenant_analytics_daily_store', 'tenant_viewer_daily',
+  'tenant_viewer_daily_store'] as const
+
+/** FrameWorks' tables and views the package shares, created in the client's current database (pass `frameworksClient`). */
 export async function createFrameworksPeriscope (client: ClickHouseClient): Promise<void> {
   for (const query of STATEMENTS) await client.command({ query })
 }
 
 /** `SHOW CREATE` of every FrameWorks object, to prove the package changed none of them. */
 export async function frameworksDefinitions (client: ClickHouseClient): Promise<Record<string, string>> {
-  const names = ['tenant_acquisition_events', 'tenant_viewer_daily_store', 'tenant_viewer_daily', 'processing_daily_store',
-    'processing_daily', 'api_usage_daily_store', 'api_usage_daily', 'tenant_analytics_daily_store', 'tenant_analytics_daily']
+  const names = FRAMEWORKS_OBJECTS
   const out: Record<string, string> = {}
   for (const name of names) {
     const res = await client.query({ query: `SHOW CREATE TABLE ${name}`, format: 'JSONEachRow' })

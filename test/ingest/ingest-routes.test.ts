@@ -19,7 +19,7 @@ const AUTH = { authorization: `Bearer ${TOKEN}` }
 const dir = mkdtempSync(join(tmpdir(), 'fw-ingest-routes-'))
 const ch = await openClickHouse(process.env.CLICKHOUSE_URL ? { url: process.env.CLICKHOUSE_URL } : { dataDir: join(dir, 'chdb') })
 t.teardown(async () => { await ch.close(); rmSync(dir, { recursive: true, force: true }) })
-const migrated = await migrateClickHouse(ch.client)
+const migrated = await migrateClickHouse(ch)
 if (migrated.error !== undefined) throw migrated.error
 
 async function buildApp (t: Test, db: Kysely<Database>, relay?: Relay): Promise<FastifyInstance> {
@@ -65,7 +65,7 @@ for (const target of postgresTargets()) {
   test(`${target.name}: service events are validated one by one and the good ones land once`, async (t) => {
     const pg = await openOutbox(target)
     t.teardown(() => pg.close())
-    const relay = createRelay({ db: pg.db, clickhouse: ch.client })
+    const relay = createRelay({ db: pg.db, clickhouse: ch })
     const app = await buildApp(t, pg.db, relay)
     const good = [serviceEvent(), serviceEvent({ user_id: null }, { signup_channel: 'x402', signup_method: 'x402_usdc', referral_code: 'PARTNER' })]
     const events = [
@@ -129,7 +129,7 @@ for (const target of postgresTargets()) {
   test(`${target.name}: the status route reports backlog, parked events and the relay, and parked events can be requeued`, async (t) => {
     const pg = await openOutbox(target)
     t.teardown(() => pg.close())
-    const relay = createRelay({ db: pg.db, clickhouse: ch.client })
+    const relay = createRelay({ db: pg.db, clickhouse: ch })
     const app = await buildApp(t, pg.db, relay)
     const ids = await signups(pg.db, 3)
     const pending = (await app.inject({ method: 'GET', url: '/ingest/status', headers: AUTH })).json()

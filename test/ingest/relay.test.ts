@@ -16,7 +16,7 @@ import { openOutbox, pendingCount, rawCount, reportedTenants, signups, attributi
 const dir = mkdtempSync(join(tmpdir(), 'fw-relay-'))
 const ch = await openClickHouse(process.env.CLICKHOUSE_URL ? { url: process.env.CLICKHOUSE_URL } : { dataDir: join(dir, 'chdb') })
 t.teardown(async () => { await ch.close(); rmSync(dir, { recursive: true, force: true }) })
-const migrated = await migrateClickHouse(ch.client)
+const migrated = await migrateClickHouse(ch)
 if (migrated.error !== undefined) throw migrated.error
 
 /**
@@ -32,16 +32,16 @@ test('an insert with a deduplication token followed by one without keeps both', 
   await withoutMerges(t)
   const a = toAcquisitionRow({ event_id: randomUUID(), event_type: 'tenant_created', timestamp: new Date().toISOString(), tenant_id: randomUUID(), user_id: null, attribution: attribution(), referral_status: null })
   const b = toAcquisitionRow({ event_id: randomUUID(), event_type: 'tenant_created', timestamp: new Date().toISOString(), tenant_id: randomUUID(), user_id: null, attribution: attribution(), referral_status: null })
-  await insertAcquisitionRows(ch.client, [a])
-  await insertAcquisitionRows(ch.client, [b], { token: null })
+  await insertAcquisitionRows(ch, [a])
+  await insertAcquisitionRows(ch, [b], { token: null })
   t.equal(await rawCount(ch.client, [a.tenant_id, b.tenant_id]), 2)
 })
 
 test('the same batch inserted twice is counted once', async (t) => {
   await withoutMerges(t)
   const rows = Array.from({ length: 5 }, () => toAcquisitionRow({ event_id: randomUUID(), event_type: 'tenant_created', timestamp: new Date().toISOString(), tenant_id: randomUUID(), user_id: null, attribution: attribution(), referral_status: null }))
-  await insertAcquisitionRows(ch.client, rows)
-  await insertAcquisitionRows(ch.client, [...rows].reverse())
+  await insertAcquisitionRows(ch, rows)
+  await insertAcquisitionRows(ch, [...rows].reverse())
   t.equal(await reportedTenants(ch.client, rows.map((r) => r.tenant_id)), 5)
 })
 
@@ -53,7 +53,7 @@ for (const target of postgresTargets()) {
       const pg = await openOutbox(target)
       t.teardown(() => pg.close())
       const ids = await signups(pg.db, 250)
-      const relay = createRelay({ db: pg.db, claimMode, clickhouse: ch.client, batchSize: 100 })
+      const relay = createRelay({ db: pg.db, claimMode, clickhouse: ch, batchSize: 100 })
       const outcome = await relay.runUntilIdle()
       t.equal(outcome.delivered, 250)
       t.equal(outcome.transientError, undefined)
@@ -74,7 +74,7 @@ for (const target of postgresTargets()) {
       const down = await openClickHouse({ url: `http://127.0.0.1:${await closedPort()}`, requestTimeoutMs: 5_000 })
       t.teardown(() => down.close())
       const first = await signups(pg.db, 20)
-      const broken = createRelay({ db: pg.db, claimMode, clickhouse: down.client, backoffBaseMs: 1, backoffMaxMs: 1 })
+      const broken = createRelay({ db: pg.db, claimMode, clickhouse: down, backoffBaseMs: 1, backoffMaxMs: 1 })
       const failed = await broken.runOnce()
       t.equal(failed.claimed, 20)
       t.equal(failed.delivered, 0)
@@ -91,7 +91,7 @@ for (const target of postgresTargets()) {
 
       // Recovery: the rows released by the broken relay are due again after its backoff.
       await pg.db.updateTable('attribution_outbox').set({ available_at: new Date(0) }).execute()
-      const healthy = createRelay({ db: pg.db, claimMode, clickhouse: ch.client })
+      const healthy = createRelay({ db: pg.db, claimMode, clickhouse: ch })
       const outcome = await healthy.runUntilIdle()
       t.equal(outcome.delivered, 50)
       const ids = [...first, ...second]
@@ -105,8 +105,8 @@ for (const target of postgresTargets()) {
       const pg = await openOutbox(target)
       t.teardown(() => pg.close())
       const ids = await signups(pg.db, 300)
-      const a = createRelay({ db: pg.db, claimMode, clickhouse: ch.client, batchSize: 25 })
-      const b = createRelay({ db: pg.db, claimMode, clickhouse: ch.client, batchSize: 25 })
+      const a = createRelay({ db: pg.db, claimMode, clickhouse: ch, batchSize: 25 })
+      const b = createRelay({ db: pg.db, claimMode, clickhouse: ch, batchSize: 25 })
       const [ra, rb] = await Promise.all([a.runUntilIdle(), b.runUntilIdle()])
       t.equal(ra.delivered + rb.delivered, 300)
       t.equal(await rawCount(ch.client, ids), 300)
@@ -118,7 +118,7 @@ for (const target of postgresTargets()) {
       const pg = await openOutbox(target)
       t.teardown(() => pg.close())
       const ids = await signups(pg.db, 3)
-      const relay = createRelay({ db: pg.db, claimMode, clickhouse: ch.client })
+      const relay = createRelay({ db: pg.db, claimMode, clickhouse: ch })
       await relay.runUntilIdle()
       // A relay that died after inserting, with its batch re-formed differently: deliver the rows again.
       await pg.db.updateTable('attribution_outbox').set({ delivered_at: null, available_at: new Date(0) }).where('tenant_id', '=', ids[0] as string).execute()
@@ -137,7 +137,7 @@ for (const target of postgresTargets()) {
       const before = await signups(pg.db, 10)
       const [poison] = await signups(pg.db, 1, { signup_method: `poison_${target.name}` })
       const after = await signups(pg.db, 10)
-      const relay = createRelay({ db: pg.db, claimMode, clickhouse: ch.client, maxAttempts: 3, backoffBaseMs: 1, backoffMaxMs: 1 })
+      const relay = createRelay({ db: pg.db, claimMode, clickhouse: ch, maxAttempts: 3, backoffBaseMs: 1, backoffMaxMs: 1 })
 
       const first = await relay.runOnce()
       t.equal(first.transientError, undefined)
@@ -173,7 +173,7 @@ for (const target of postgresTargets()) {
       t.teardown(() => pg.close())
       const ids = await signups(pg.db, 4)
       await pg.db.updateTable('attribution_outbox').set({ payload: JSON.stringify({ event_type: 'tenant_created', tenant_id: 'nope' }) }).where('tenant_id', '=', ids[1] as string).execute()
-      const outcome = await createRelay({ db: pg.db, claimMode, clickhouse: ch.client }).runUntilIdle()
+      const outcome = await createRelay({ db: pg.db, claimMode, clickhouse: ch }).runUntilIdle()
       t.equal(outcome.delivered, 3)
       t.equal(outcome.parked, 1)
       const row = await pg.db.selectFrom('attribution_outbox').select(['last_error', 'parked_at']).where('tenant_id', '=', ids[1] as string).executeTakeFirstOrThrow()
@@ -190,7 +190,7 @@ for (const target of postgresTargets()) {
       const relay = createRelay({
         db: pg.db,
         claimMode,
-        clickhouse: ch.client,
+        clickhouse: ch,
         batchSize: 10,
         afterInsert: (eventIds) => { delivered += eventIds.length; if (delivered >= 40) resolveDone() }
       })
@@ -215,7 +215,7 @@ for (const target of postgresTargets()) {
       const relay = createRelay({
         db: pg.db,
         claimMode,
-        clickhouse: down.client,
+        clickhouse: down,
         // A long backoff: drain must not wait for it.
         backoffBaseMs: 3_600_000,
         backoffMaxMs: 3_600_000,

@@ -11,9 +11,9 @@ const VALUES = [
   'attributionCapturePlugin', 'bearerToken', 'createReferralCode', 'createRelay', 'deactivateReferralCode', 'findReferralCode',
   'findTenantAttribution', 'ingestRoutes', 'ingestServiceEvents', 'listReferralCodes', 'migrateClickHouse',
   'migrateToLatest', 'openClickHouse', 'openPostgres', 'operatorAuthHook', 'operatorOf', 'outboxStatus',
-  'parseSeedDemoMode', 'problemErrorHandler', 'pruneDelivered', 'recordSignup', 'referralCodeRoutes', 'refreshUsage',
-  'reportsPlugin', 'requeueParked', 'seedDemoIfEmpty', 'skipAttribution', 'tenantAttributionRoutes', 'toProblem', 'tokenMatcher',
-  'waitForUsageRefresh'
+  'parseSeedDemoMode', 'problemErrorHandler', 'pruneDelivered', 'recordSignup', 'rebuildAttribution', 'referralCodeRoutes',
+  'reportsPlugin', 'requeueParked', 'runUsageUpkeep', 'seedDemoIfEmpty', 'skipAttribution', 'tenantAttributionRoutes', 'toProblem',
+  'tokenMatcher', 'createUsageUpkeep'
 ]
 const TYPES = [
   'AttributionCaptureOptions', 'AttributionConsent', 'AttributionConsentHook', 'AttributionSnapshot', 'AuthorizeVerdict', 'ChannelGroup', 'ClickHouseHandle',
@@ -23,7 +23,9 @@ const TYPES = [
   'ReferralCode', 'ReferralCodeRoutesOptions', 'ReferralStatus', 'Relay', 'RelayLogger', 'RelayMetrics', 'RelayOptions',
   'ReportsPluginOptions', 'SeedDemoIfEmptyOptions', 'SeedDemoIfEmptyResult', 'SeedDemoMode', 'ServiceEventRejection',
   'ServiceEventsResult', 'SignupAttribution', 'SignupAttributionInput', 'SignupChannel', 'SignupMethod', 'SignupUtm', 'StoreExecutor',
-  'TenantAttributionRoutesOptions', 'TenantAttributionRow', 'TenantCreatedEvent', 'Touch'
+  'TenantAttributionRoutesOptions', 'TenantAttributionRow', 'TenantCreatedEvent', 'Touch',
+  'UsageUpkeep', 'UsageUpkeepOptions', 'UsageUpkeepResult', 'UsageUpkeepSchedulerOptions', 'UsageUpkeepStatus',
+  'RebuildOptions', 'RebuildResult'
 ]
 
 /** Every name `src/index.ts` exports (values and types), with whether its declaration has JSDoc. */

@@ -90,7 +90,7 @@ for (const target of postgresTargets()) {
     t.teardown(() => pg.close())
     const db = pg.db as unknown as Kysely<Database>
     const relayOf = (options: Partial<RelayOptions> = {}): Relay =>
-      createRelay({ db, clickhouse: ch.client, backoffBaseMs: 1, backoffMaxMs: 1, ...options })
+      createRelay({ db, clickhouse: ch, backoffBaseMs: 1, backoffMaxMs: 1, ...options })
     const relay = relayOf()
     const app = Fastify()
     app.setErrorHandler(problemErrorHandler)
@@ -203,7 +203,7 @@ for (const target of postgresTargets()) {
 
       const down = await openClickHouse({ url: `http://127.0.0.1:${await closedPort()}`, requestTimeoutMs: 5_000 })
       t.teardown(() => down.close())
-      const failed = await relayOf({ clickhouse: down.client }).runOnce()
+      const failed = await relayOf({ clickhouse: down }).runOnce()
       t.equal(failed.erasures, 1)
       t.match(failed.transientError, /ECONNREFUSED|connect/i)
       const job = await db.selectFrom('attribution_erasure_jobs').selectAll().where('tenant_id', '=', tenantId).executeTakeFirstOrThrow()

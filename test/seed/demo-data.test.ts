@@ -12,7 +12,7 @@ import { demoDataChecksums, normalizeDemoDataOptions, seedDemoData, type DemoDat
 const dir = mkdtempSync(join(tmpdir(), 'fw-seed-'))
 const ch = await openClickHouse({ dataDir: dir })
 t.teardown(async () => { await ch.close(); rmSync(dir, { recursive: true, force: true }) })
-const migrated = await migrateClickHouse(ch.client)
+const migrated = await migrateClickHouse(ch)
 if (migrated.error !== undefined) throw migrated.error
 
 const OPTIONS: DemoDataOptions = { tenants: 2000, days: 200, seed: 7, end: '2026-06-30', trackingStartFraction: 0.25 }
@@ -32,23 +32,23 @@ async function one (query: string, params: Record<string, unknown> = {}): Promis
 for (const store of ['tenant_viewer_daily_store', 'processing_daily_store', 'api_usage_daily_store', 'tenant_analytics_daily_store']) {
   await ch.client.command({ query: `SYSTEM STOP MERGES ${store}` })
 }
-const summary = await seedDemoData(ch.client, OPTIONS)
+const summary = await seedDemoData(ch, OPTIONS)
 
 test('the same options give identical rows in another fresh engine', async (t) => {
-  const here = await demoDataChecksums(ch.client)
+  const here = await demoDataChecksums(ch.frameworksClient)
   const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', FIXTURE, JSON.stringify(OPTIONS)], { maxBuffer: 1 << 20 })
   t.same(JSON.parse(stdout), here)
   t.ok(Number(here.api_usage_daily_store.rows) > 0)
 })
 
 test('another seed gives other rows', async (t) => {
-  const before = await demoDataChecksums(ch.client)
-  await seedDemoData(ch.client, { ...OPTIONS, seed: 8, replace: true })
-  const other = await demoDataChecksums(ch.client)
+  const before = await demoDataChecksums(ch.frameworksClient)
+  await seedDemoData(ch, { ...OPTIONS, seed: 8, replace: true })
+  const other = await demoDataChecksums(ch.frameworksClient)
   t.not(other.tenant_viewer_daily_store.checksum, before.tenant_viewer_daily_store.checksum)
   t.not(other.tenant_acquisition_events.checksum, before.tenant_acquisition_events.checksum)
-  await seedDemoData(ch.client, { ...OPTIONS, replace: true })
-  t.same(await demoDataChecksums(ch.client), before, 'seeding again with replace restores the very same rows')
+  await seedDemoData(ch, { ...OPTIONS, replace: true })
+  t.same(await demoDataChecksums(ch.frameworksClient), before, 'seeding again with replace restores the very same rows')
   // The package's copies hold exactly this seed's tenants and usage, none left from the other seed.
   t.equal(await one('SELECT count() AS n FROM attribution_signups FINAL'), await one('SELECT uniqExact(tenant_id) AS n FROM tenant_acquisition_events'))
   const active = `SELECT day, tenant_id FROM (
@@ -60,9 +60,9 @@ test('another seed gives other rows', async (t) => {
 })
 
 test('a second run without replace is refused and leaves the rows alone', async (t) => {
-  const before = await demoDataChecksums(ch.client)
-  await t.rejects(seedDemoData(ch.client, OPTIONS), { code: 'FW_ATTR_CONFLICT' })
-  t.same(await demoDataChecksums(ch.client), before)
+  const before = await demoDataChecksums(ch.frameworksClient)
+  await t.rejects(seedDemoData(ch, OPTIONS), { code: 'FW_ATTR_CONFLICT' })
+  t.same(await demoDataChecksums(ch.frameworksClient), before)
 })
 
 test('the summary reports the window and the rows written', async (t) => {

@@ -9,7 +9,7 @@ import { countSeededRows, demoDataChecksums, parseSeedDemoMode, seedDemoIfEmpty 
 const dir = mkdtempSync(join(tmpdir(), 'fw-seed-once-'))
 const ch = await openClickHouse({ dataDir: dir })
 t.teardown(async () => { await ch.close(); rmSync(dir, { recursive: true, force: true }) })
-const migrated = await migrateClickHouse(ch.client)
+const migrated = await migrateClickHouse(ch)
 if (migrated.error !== undefined) throw migrated.error
 
 const empty = { tenant_acquisition_events: 0, tenant_viewer_daily_store: 0, processing_daily_store: 0, api_usage_daily_store: 0, tenant_analytics_daily_store: 0 }
@@ -17,21 +17,21 @@ const empty = { tenant_acquisition_events: 0, tenant_viewer_daily_store: 0, proc
 test('mode never and a server under mode auto leave an empty engine empty', async (t) => {
   t.same(await seedDemoIfEmpty(ch, { mode: 'never' }), { seeded: false, reason: 'disabled' })
   t.same(await seedDemoIfEmpty({ client: ch.client, engine: 'server' }), { seeded: false, reason: 'server' })
-  t.same(await countSeededRows(ch.client), empty)
+  t.same(await countSeededRows(ch.frameworksClient), empty)
 })
 
 test('an empty embedded engine is seeded once and not again', async (t) => {
   const first = await seedDemoIfEmpty(ch, { tenants: 120, days: 60, end: '2026-01-31' })
   t.equal(first.seeded, true)
   t.equal(first.reason, 'seeded')
-  const rows = await countSeededRows(ch.client)
+  const rows = await countSeededRows(ch.frameworksClient)
   t.same(first.summary?.rows, rows)
   for (const [table, n] of Object.entries(rows)) t.ok(n > 0, `${table} has rows`)
-  const before = await demoDataChecksums(ch.client)
+  const before = await demoDataChecksums(ch.frameworksClient)
 
   const second = await seedDemoIfEmpty(ch, { tenants: 120, days: 60, end: '2026-01-31' })
   t.same(second, { seeded: false, reason: 'not_empty' })
-  t.same(await demoDataChecksums(ch.client), before)
+  t.same(await demoDataChecksums(ch.frameworksClient), before)
 })
 
 test('a single row in any one of FrameWorks\' tables counts as not empty', async (t) => {
@@ -41,7 +41,7 @@ test('a single row in any one of FrameWorks\' tables counts as not empty', async
   // One refresh of FrameWorks' API rollup, all zeros: a database with data all the same.
   await ch.client.command({ query: "INSERT INTO api_usage_daily_store (day, tenant_id, auth_type, operation_type, operation_name, requests, refresh_version_ms) VALUES ('2026-01-01', generateUUIDv4(), 'jwt', 'query', 'streams', 0, now64(3))" })
   t.same(await seedDemoIfEmpty(ch, { mode: 'always' }), { seeded: false, reason: 'not_empty' })
-  t.same(await countSeededRows(ch.client), { ...empty, api_usage_daily_store: 1 })
+  t.same(await countSeededRows(ch.frameworksClient), { ...empty, api_usage_daily_store: 1 })
 })
 
 test('SEED_DEMO values map to modes and a bad one is refused', async (t) => {

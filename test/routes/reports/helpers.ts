@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { openClickHouse, type ClickHouseHandle } from '../../../src/clickhouse/client.ts'
-import { migrateClickHouse, refreshUsage } from '../../../src/clickhouse/migrations.ts'
+import { migrateClickHouse } from '../../../src/clickhouse/migrations.ts'
+import { runUsageUpkeep } from '../../../src/clickhouse/usage-upkeep.ts'
 import { problemErrorHandler } from '../../../src/errors.ts'
 import reportsPlugin, { type ReportsPluginOptions } from '../../../src/routes/reports/index.ts'
 import { createFrameworksPeriscope } from '../../helpers/frameworks-periscope.ts'
@@ -28,14 +29,18 @@ export async function openFixtureEngine (): Promise<{ ch: ClickHouseHandle, clos
   const ch = await openClickHouse(process.env.CLICKHOUSE_URL !== undefined && process.env.CLICKHOUSE_URL !== ''
     ? { url: process.env.CLICKHOUSE_URL, database: 'periscope' }
     : { dataDir: dir, database: 'periscope' })
-  await createFrameworksPeriscope(ch.client)
-  await loadFixture(ch.client)
-  const migrated = await migrateClickHouse(ch.client)
+  await createFrameworksPeriscope(ch.frameworksClient)
+  await loadFixture(ch.frameworksClient)
+  const migrated = await migrateClickHouse(ch)
   if (migrated.error !== undefined) throw migrated.error
-  await loadExpiringEvents(ch.client)
-  // FrameWorks' TTL has removed the old row from its own table by the time reports run.
-  await ch.client.command({ query: 'OPTIMIZE TABLE tenant_acquisition_events FINAL' })
-  await refreshUsage(ch.client)
+  // The old row was fresh when the package copied it: no TTL merge until the upkeep has
+  // copied FrameWorks' acquisition rows (and taken the usage snapshot); then FrameWorks' TTL
+  // removes the old row from its own table before the reports run.
+  await ch.frameworksClient.command({ query: 'SYSTEM STOP TTL MERGES tenant_acquisition_events' })
+  await loadExpiringEvents(ch.frameworksClient)
+  await runUsageUpkeep(ch)
+  await ch.frameworksClient.command({ query: 'SYSTEM START TTL MERGES tenant_acquisition_events' })
+  await ch.frameworksClient.command({ query: 'OPTIMIZE TABLE tenant_acquisition_events FINAL' })
   return { ch, close: async () => { await ch.close(); rmSync(dir, { recursive: true, force: true }) } }
 }
 

@@ -18,9 +18,9 @@ import { AUTH, TOKEN } from './helpers.ts'
 const dir = mkdtempSync(join(tmpdir(), 'fw-stats-'))
 const ch = await openClickHouse({ dataDir: dir, database: 'periscope' })
 t.teardown(async () => { await ch.close(); rmSync(dir, { recursive: true, force: true }) })
-const migrated = await migrateClickHouse(ch.client)
+const migrated = await migrateClickHouse(ch)
 if (migrated.error !== undefined) throw migrated.error
-await seedDemoData(ch.client, { tenants: 80, days: 75 })
+await seedDemoData(ch, { tenants: 80, days: 75 })
 
 /** The same engine, counting the queries that reach it. */
 function counting (handle: ClickHouseHandle): { handle: ClickHouseHandle, queries: () => number } {

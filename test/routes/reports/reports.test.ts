@@ -78,7 +78,7 @@ t.test('FFmpeg processing counts as other processing, not Livepeer or native', a
 })
 
 t.test('a tenant whose event FrameWorks deleted after 730 days keeps its cohort', async (t) => {
-  const kept = await ch.client.query({ query: 'SELECT count() AS n FROM tenant_acquisition_events WHERE tenant_id = {t:UUID}', query_params: { t: T5 }, format: 'JSONEachRow' })
+  const kept = await ch.frameworksClient.query({ query: 'SELECT count() AS n FROM tenant_acquisition_events WHERE tenant_id = {t:UUID}', query_params: { t: T5 }, format: 'JSONEachRow' })
   t.equal(Number((await kept.json<{ n: string }>())[0]?.n), 0, "FrameWorks' own table no longer holds the row")
   const { data } = await json('/reports/cohort-usage?from=2026-03-01&to=2026-04-01&granularity=month&cohort=month')
   t.same(data.map((r) => pick(r, ['cohort_period', 'tenants', 'active_tenants', 'viewer_hours', 'api_requests'])), [

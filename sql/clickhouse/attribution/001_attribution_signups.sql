@@ -1,6 +1,11 @@
+-- The package's own database starts empty, so its numbered files may be rewritten until a
+-- release ships them (the ledger refuses a changed file on a database that applied it).
+--
 -- One row per acquired tenant, kept for good: the package's own copy of every row either
 -- writer (FrameWorks' Go ingest or this package's relay) appends to FrameWorks'
--- tenant_acquisition_events.
+-- tenant_acquisition_events. The relay writes both rows; the usage upkeep copies the rows
+-- FrameWorks' Go ingest wrote (src/clickhouse/usage-upkeep.ts); the rebuild refills it from
+-- Quartermaster's tenant_attribution. Nothing of ours is attached to FrameWorks' table.
 --
 -- Why a table of our own: FrameWorks' table is append-only (a Kafka replay or both writers
 -- add a second row for the same tenant) and deletes rows after 730 days, after which a
@@ -17,8 +22,8 @@
 -- kind, first touch, referral outcome, event id, the channel group recorded at capture and
 -- the click id type. Rows written by FrameWorks' Go ingest have none of them: they stay
 -- empty, and the reports say `unknown` and derive the channel group in SQL. MATERIALIZED
--- columns compute them on every insert, so the trigger below and the backfill move the
--- same plain columns and cannot disagree.
+-- columns compute them on every insert, so every writer moves the same plain columns and
+-- they cannot disagree.
 CREATE TABLE IF NOT EXISTS attribution_signups (
     tenant_id UUID,
     timestamp DateTime('UTC'),
@@ -50,23 +55,3 @@ CREATE TABLE IF NOT EXISTS attribution_signups (
         (toUInt64(4294967295) - toUnixTimestamp(timestamp)) * 2 + (writer = 'attribution')
 ) ENGINE = ReplacingMergeTree(version)
 ORDER BY tenant_id;
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS attribution_signups_mv TO attribution_signups AS
-SELECT
-    tenant_id, timestamp, user_id, signup_channel, signup_method,
-    utm_source, utm_medium, utm_campaign, utm_content, utm_term,
-    http_referer, landing_page, referral_code, is_agent, event_data
-FROM tenant_acquisition_events;
-
--- The rows already there (FrameWorks' history). A row also caught by the trigger while this
--- runs is a second copy of the same tenant and collapses like any replay.
-INSERT INTO attribution_signups
-    (tenant_id, timestamp, user_id, signup_channel, signup_method,
-     utm_source, utm_medium, utm_campaign, utm_content, utm_term,
-     http_referer, landing_page, referral_code, is_agent, event_data)
-SELECT
-    tenant_id, timestamp, user_id, signup_channel, signup_method,
-    utm_source, utm_medium, utm_campaign, utm_content, utm_term,
-    http_referer, landing_page, referral_code, is_agent, event_data
-FROM tenant_acquisition_events
-SETTINGS insert_deduplicate = 0;

@@ -1,0 +1,442 @@
+/**
+ * The hourly upkeep of the package's ClickHouse database: it copies the acquisition rows
+ * FrameWorks' Go ingest wrote into `attribution_signups`, and brings the usage snapshot
+ * `attribution_usage_daily` up to date by recomputing only the days FrameWorks rewrote.
+ *
+ * Why not a refreshable view: a non-APPEND refresh recomputes all history every hour (254 s
+ * and 11.5 GB of engine memory at 100,000 tenants × 730 days), and an embedded engine reruns
+ * it on every start. FrameWorks' rollups rewrite only a bounded recent window, each rewritten
+ * key with a newer `refresh_version_ms`, so the changed days can be found and only they
+ * recomputed (the measured design of shared/reference/upkeep-and-operations.md §1.4):
+ *
+ * 1. Watermark W = the last successful run's start − a margin (default 2 h: a FrameWorks
+ *    refresh whose version predates its commit, replica lag).
+ * 2. Changed days: `DISTINCT day` of the four `*_store` tables' rows with
+ *    `refresh_version_ms > W` (one column read, nothing summed).
+ * 3. For each month holding changed days: staging ← our rows of the month's other days +
+ *    the changed days recomputed through FrameWorks' public views; then
+ *    `REPLACE PARTITION` (or `DROP PARTITION` when the month is left empty: ClickHouse 26.6+
+ *    refuses an empty source). A key FrameWorks rewrote to all zeros is gone after it.
+ * 4. A run-log row (only on success): its start is the next watermark.
+ *
+ * A full build (no successful run yet, the last one older than `maxGapMs`, a changed
+ * recompute SELECT, or the last full build older than `reconcileEveryMs`) goes through the
+ * same path one month at a time (bounded memory), logs each finished month, and resumes
+ * after a crash from the first month not logged.
+ *
+ * Consistency: each month is swapped in atomically, so an answer reads every month as one
+ * run left it. An answer spanning months that runs during the milliseconds between two
+ * swaps may read some months from run N and others from run N+1; each is a consistent
+ * snapshot of FrameWorks' views at its run, and a month's totals never mix (docs/production.md).
+ *
+ * Runs must not overlap (they share the staging table): `createUsageUpkeep` serializes runs
+ * in one process, and with `db` on a Postgres server takes `pg_try_advisory_lock`, so of
+ * several gateways only one runs at a time and the others skip that hour.
+ */
+import { randomUUID } from 'node:crypto'
+import { sql, type Kysely } from 'kysely'
+import type { ClickHouseClient } from '@clickhouse/client'
+import type { ClickHouseHandle } from './client.ts'
+import { createHash } from 'node:crypto'
+
+/** The usage snapshot the reports read. */
+export const USAGE_TABLE = 'attribution_usage_daily'
+/** Where a month is built before it is swapped in. */
+export const USAGE_STAGING_TABLE = 'attribution_usage_daily_staging'
+/** One row per upkeep run (and per month of a full build). */
+export const USAGE_UPKEEP_LOG = 'attribution_usage_upkeep_log'
+/** The package's copy of the acquisition rows. */
+export const SIGNUPS_TABLE = 'attribution_signups'
+
+/** FrameWorks' stores whose `refresh_version_ms` says which days were rewritten. */
+export const FRAMEWORKS_STORES = ['tenant_viewer_daily_store', 'processing_daily_store', 'api_usage_daily_store', 'tenant_analytics_daily_store'] as const
+
+/** Default margin below the last run's start (see the module header). */
+export const DEFAULT_UPKEEP_MARGIN_MS = 2 * 3600_000
+/** Default longest gap since the last successful run before a full build. */
+export const DEFAULT_UPKEEP_MAX_GAP_MS = 7 * 24 * 3600_000
+/** Default age of the last full build before the next run is a full build (a weekly reconcile). */
+export const DEFAULT_UPKEEP_RECONCILE_MS = 7 * 24 * 3600_000
+/** Default interval of the scheduler: hourly. */
+export const DEFAULT_UPKEEP_INTERVAL_MS = 3600_000
+/** The advisory-lock key of the upkeep on a Postgres server (any constant the host does not use). */
+export const UPKEEP_LOCK_KEY = 0x61747472_00000017n
+
+const ACQUISITION_COLUMNS = `tenant_id, timestamp, user_id, signup_channel, signup_method,
+    utm_source, utm_medium, utm_campaign, utm_content, utm_term,
+    http_referer, landing_page, referral_code, is_agent, event_data`
+
+/**
+ * The recompute: usage per (day, tenant) from FrameWorks' public views, `fw` qualified,
+ * restricted by `where` (on `day`), rows with every metric at zero left out.
+ */
+export function usageRecomputeSql (fw: string, where: string): string {
+  const noViewers = "arrayReduce('uniqCombinedState', CAST([], 'Array(String)'))"
+  return `SELECT
+    day,
+    tenant_id,
+    sum(vh) AS viewer_hours,
+    sum(eg) AS egress_gb,
+    sum(ts) AS total_sessions,
+    uniqCombinedMergeState(uv) AS unique_viewers_state,
+    sum(lp) AS livepeer_seconds,
+    sum(nat) AS native_seconds,
+    sum(oth) AS other_processing_seconds,
+    sum(req) AS api_requests,
+    sum(err) AS api_errors,
+    {refreshed_at:DateTime64(3, 'UTC')} AS refreshed_at
+FROM (
+    SELECT day, tenant_id, viewer_hours AS vh, toFloat64(0) AS eg, total_sessions AS ts, unique_viewers_state AS uv,
+        toFloat64(0) AS lp, toFloat64(0) AS nat, toFloat64(0) AS oth, toUInt64(0) AS req, toUInt64(0) AS err
+    FROM ${fw}.tenant_viewer_daily WHERE ${where}
+    UNION ALL
+    SELECT day, tenant_id, 0, 0, 0, ${noViewers},
+        if(process_type = 'Livepeer', media_seconds, 0),
+        if(process_type = 'AV', media_seconds, 0),
+        if(process_type NOT IN ('Livepeer', 'AV'), media_seconds, 0),
+        0, 0
+    FROM ${fw}.processing_daily WHERE ${where}
+    UNION ALL
+    SELECT day, tenant_id, 0, 0, 0, ${noViewers}, 0, 0, 0, requests, errors
+    FROM ${fw}.api_usage_daily WHERE ${where}
+    UNION ALL
+    SELECT day, tenant_id, 0, egress_bytes / 1073741824, 0, ${noViewers}, 0, 0, 0, 0, 0
+    FROM ${fw}.tenant_analytics_daily WHERE ${where}
+)
+GROUP BY day, tenant_id
+HAVING viewer_hours > 0 OR egress_gb > 0 OR total_sessions > 0 OR finalizeAggregation(unique_viewers_state) > 0
+    OR livepeer_seconds > 0 OR native_seconds > 0 OR other_processing_seconds > 0 OR api_requests > 0 OR api_errors > 0
+SETTINGS optimize_aggregation_in_order = 1`
+}
+
+/** A fingerprint of the recompute: when a release changes it, the next run rebuilds everything. */
+export const USAGE_SELECT_VERSION = createHash('sha256').update(usageRecomputeSql('fw', 'w')).digest('hex').slice(0, 16)
+
+/** Options of one upkeep pass. */
+export interface UsageUpkeepOptions {
+  /** Margin below the last successful run's start (default 2 h). */
+  marginMs?: number
+  /** A last success older than this makes the run a full build (default 7 days). */
+  maxGapMs?: number
+  /** A last full build older than this makes the run a full build (default 7 days). */
+  reconcileEveryMs?: number
+  /** Force a full build (the rebuild; a test). */
+  full?: boolean
+  /** Test hook: called after each month is swapped in; throwing stops the run there. */
+  afterPartition?: (partition: number) => void | Promise<void>
+}
+
+/** What one upkeep pass did. */
+export interface UsageUpkeepResult {
+  /** `incremental`, `full` (from nothing or a reconcile), or `resumed` (a full build cut short, continued). */
+  mode: 'incremental' | 'full' | 'resumed'
+  /** The run's start (engine clock, ISO): the next run's watermark before the margin. */
+  startedAt: string
+  /** The watermark the changed days were found with (null on a full build). */
+  watermark: string | null
+  /** Days recomputed (a full build: every day of every month built). */
+  days: number
+  /** Months swapped in (REPLACE) or dropped (DROP). */
+  partitions: number
+  /** Rows written to the snapshot (staging rows swapped in). */
+  rowsWritten: number
+  /** Acquisition rows copied from FrameWorks' table (its Go ingest's). */
+  signupsCopied: number
+  durationMs: number
+}
+
+type Row = Record<string, unknown>
+
+async function rowsOf<T extends Row> (client: ClickHouseClient, query: string, params: Record<string, unknown> = {}): Promise<T[]> {
+  const res = await client.query({ query: `${query}\nSETTINGS output_format_json_quote_64bit_integers = 0`, query_params: params, format: 'JSONEachRow' })
+  return res.json<T>()
+}
+
+interface LogState {
+  lastSuccess: { startedAt: string, ageMs: number } | null
+  lastFull: { ageMs: number, selectVersion: string } | null
+  unfinishedFull: { runId: string, startedAt: string, done: Set<number> } | null
+}
+
+async function readLog (client: ClickHouseClient): Promise<LogState> {
+  const runs = await rowsOf<{ run_id: string, started: string, mode: string, select_version: string, outcome: string, age_ms: number }>(client, `
+SELECT toString(run_id) AS run_id, toString(run_started_at) AS started, mode, select_version, outcome,
+    toInt64(dateDiff('millisecond', run_started_at, now64(3, 'UTC'))) AS age_ms
+FROM ${USAGE_UPKEEP_LOG} WHERE kind = 'run' ORDER BY run_started_at DESC, outcome DESC LIMIT 200`)
+  const success = runs.find((r) => r.outcome === 'success')
+  const full = runs.find((r) => r.outcome === 'success' && r.mode !== 'incremental')
+  // A full build that started and has no success yet, newer than the last success: resume it.
+  const started = runs.find((r) => r.outcome === 'started')
+  let unfinishedFull: LogState['unfinishedFull'] = null
+  if (started !== undefined && !runs.some((r) => r.run_id === started.run_id && r.outcome === 'success') &&
+      (success === undefined || started.started > success.started)) {
+    const done = await rowsOf<{ partition: number }>(client,
+      `SELECT partition FROM ${USAGE_UPKEEP_LOG} WHERE kind = 'partition' AND run_id = {id:UUID}`, { id: started.run_id })
+    unfinishedFull = { runId: started.run_id, startedAt: started.started, done: new Set(done.map((d) => Number(d.partition))) }
+  }
+  return {
+    lastSuccess: success !== undefined ? { startedAt: success.started, ageMs: Number(success.age_ms) } : null,
+    lastFull: full !== undefined ? { ageMs: Number(full.age_ms), selectVersion: full.select_version } : null,
+    unfinishedFull
+  }
+}
+
+const monthOf = (day: string): number => Number(day.slice(0, 4)) * 100 + Number(day.slice(5, 7))
+const monthStart = (p: number): string => `${Math.floor(p / 100)}-${String(p % 100).padStart(2, '0')}-01`
+const nextMonthStart = (p: number): string => monthStart(p % 100 === 12 ? (Math.floor(p / 100) + 1) * 100 + 1 : p + 1)
+
+/**
+ * Copies the acquisition rows FrameWorks' Go ingest wrote (tenants the package has no row
+ * of) into `attribution_signups`. Acquisition rows are few (one per tenant), so the anti-join
+ * is cheap. Answers the rows copied.
+ */
+export async function copyFrameworksSignups (ch: ClickHouseHandle): Promise<number> {
+  const [before] = await rowsOf<{ n: number }>(ch.client, `SELECT count() AS n FROM ${SIGNUPS_TABLE}`)
+  await ch.client.command({
+    query: `INSERT INTO ${SIGNUPS_TABLE} (${ACQUISITION_COLUMNS})
+SELECT ${ACQUISITION_COLUMNS}
+FROM ${ch.database}.tenant_acquisition_events
+WHERE tenant_id NOT IN (SELECT tenant_id FROM ${SIGNUPS_TABLE})
+SETTINGS insert_deduplicate = 0`
+  })
+  const [after] = await rowsOf<{ n: number }>(ch.client, `SELECT count() AS n FROM ${SIGNUPS_TABLE}`)
+  return Number(after?.n ?? 0) - Number(before?.n ?? 0)
+}
+
+/** Builds one month in staging from `where` (plus, when `keepOthers`, our rows of its other days) and swaps it in. */
+async function swapMonth (ch: ClickHouseHandle, p: number, changedDays: string[] | null, refreshedAt: string): Promise<number> {
+  const client = ch.client
+  await client.command({ query: `TRUNCATE TABLE ${USAGE_STAGING_TABLE}` })
+  const lo = monthStart(p)
+  const hi = nextMonthStart(p)
+  if (changedDays !== null) {
+    await client.command({
+      query: `INSERT INTO ${USAGE_STAGING_TABLE} SELECT * FROM ${USAGE_TABLE}
+WHERE day >= {lo:Date} AND day < {hi:Date} AND day NOT IN {days:Array(Date)}`,
+      query_params: { lo, hi, days: changedDays }
+    })
+    await client.command({
+      query: `INSERT INTO ${USAGE_STAGING_TABLE} ${usageRecomputeSql(ch.database, 'day IN {days:Array(Date)}')}`,
+      query_params: { days: changedDays, refreshed_at: refreshedAt }
+    })
+  } else {
+    await client.command({
+      query: `INSERT INTO ${USAGE_STAGING_TABLE} ${usageRecomputeSql(ch.database, 'day >= {lo:Date} AND day < {hi:Date}')}`,
+      query_params: { lo, hi, refreshed_at: refreshedAt }
+    })
+  }
+  const [staged] = await rowsOf<{ n: number }>(client, `SELECT count() AS n FROM ${USAGE_STAGING_TABLE}`)
+  const n = Number(staged?.n ?? 0)
+  // An empty source is refused by 26.6+ and silently drops the partition on 26.3: say it.
+  await client.command({
+    query: n === 0
+      ? `ALTER TABLE ${USAGE_TABLE} DROP PARTITION ${p}`
+      : `ALTER TABLE ${USAGE_TABLE} REPLACE PARTITION ${p} FROM ${USAGE_STAGING_TABLE}`
+  })
+  await client.command({ query: `TRUNCATE TABLE ${USAGE_STAGING_TABLE}` })
+  return n
+}
+
+async function logRun (client: ClickHouseClient, row: Row): Promise<void> {
+  await client.insert({ table: USAGE_UPKEEP_LOG, values: [row], format: 'JSONEachRow' })
+}
+
+/**
+ * One upkeep pass: copies FrameWorks' Go-ingest acquisition rows, then brings the usage
+ * snapshot up to date (incrementally, or a full build one month at a time; see the module
+ * header). Throws what ClickHouse throws; a pass cut short leaves every month valid, and
+ * the next pass redoes what is missing. Do not run two at once on one database (use
+ * `createUsageUpkeep`).
+ */
+export async function runUsageUpkeep (ch: ClickHouseHandle, options: UsageUpkeepOptions = {}): Promise<UsageUpkeepResult> {
+  const t0 = Date.now()
+  const client = ch.client
+  const signupsCopied = await copyFrameworksSignups(ch)
+  const [clock] = await rowsOf<{ now: string }>(client, "SELECT toString(now64(3, 'UTC')) AS now")
+  const now = clock?.now as string
+  const log = await readLog(client)
+  const marginMs = options.marginMs ?? DEFAULT_UPKEEP_MARGIN_MS
+
+  let mode: UsageUpkeepResult['mode'] = 'incremental'
+  let runId: string = randomUUID()
+  let startedAt = now
+  let done = new Set<number>()
+  if (options.full === true) {
+    mode = 'full'
+  } else if (log.unfinishedFull !== null) {
+    mode = 'resumed'
+    runId = log.unfinishedFull.runId
+    startedAt = log.unfinishedFull.startedAt
+    done = log.unfinishedFull.done
+  } else if (log.lastSuccess === null || log.lastSuccess.ageMs > (options.maxGapMs ?? DEFAULT_UPKEEP_MAX_GAP_MS) ||
+      log.lastFull === null || log.lastFull.selectVersion !== USAGE_SELECT_VERSION ||
+      log.lastFull.ageMs > (options.reconcileEveryMs ?? DEFAULT_UPKEEP_RECONCILE_MS)) {
+    mode = 'full'
+  }
+
+  let days = 0
+  let partitions = 0
+  let rowsWritten = 0
+  let watermark: string | null = null
+  const base = { run_id: runId, run_started_at: startedAt, mode, select_version: USAGE_SELECT_VERSION }
+  if (mode === 'incremental') {
+    const [w] = await rowsOf<{ w: string }>(client,
+      "SELECT toString(parseDateTime64BestEffort({last:String}, 3, 'UTC') - toIntervalMillisecond({margin:UInt64})) AS w",
+      { last: log.lastSuccess?.startedAt, margin: marginMs })
+    watermark = w?.w as string
+    const discovery = FRAMEWORKS_STORES.map((store) =>
+      `SELECT DISTINCT day FROM ${ch.database}.${store} WHERE refresh_version_ms > {w:DateTime64(3, 'UTC')}`).join('\nUNION DISTINCT\n')
+    const changed = (await rowsOf<{ day: string }>(client, `SELECT toString(day) AS day FROM (${discovery}) ORDER BY day`, { w: watermark })).map((r) => r.day)
+    const byMonth = new Map<number, string[]>()
+    for (const day of changed) {
+      const p = monthOf(day)
+      byMonth.set(p, [...(byMonth.get(p) ?? []), day])
+    }
+    for (const [p, monthDays] of byMonth) {
+      rowsWritten += await swapMonth(ch, p, monthDays, startedAt)
+      days += monthDays.length
+      partitions++
+      await options.afterPartition?.(p)
+    }
+  } else {
+    if (mode === 'full') await logRun(client, { ...base, kind: 'run', outcome: 'started' })
+    // Every month FrameWorks has a day of, and every month we hold (a month gone is dropped).
+    const sources = [...FRAMEWORKS_STORES.map((s) => `SELECT DISTINCT toYYYYMM(day) AS p FROM ${ch.database}.${s}`),
+      `SELECT DISTINCT toYYYYMM(day) AS p FROM ${USAGE_TABLE}`].join('\nUNION DISTINCT\n')
+    const months = (await rowsOf<{ p: number }>(client, `SELECT p FROM (${sources}) ORDER BY p`)).map((r) => Number(r.p))
+    for (const p of months) {
+      if (done.has(p)) continue
+      const n = await swapMonth(ch, p, null, startedAt)
+      rowsWritten += n
+      partitions++
+      days += Math.round((Date.parse(nextMonthStart(p)) - Date.parse(monthStart(p))) / 86400_000)
+      await logRun(client, { ...base, kind: 'partition', partition: p, rows_written: n, outcome: 'success' })
+      await options.afterPartition?.(p)
+    }
+  }
+  const durationMs = Date.now() - t0
+  await logRun(client, {
+    ...base, kind: 'run', watermark, days, partitions, rows_written: rowsWritten, duration_ms: durationMs, outcome: 'success'
+  })
+  return { mode, startedAt, watermark, days, partitions, rowsWritten, signupsCopied, durationMs }
+}
+
+/** What the scheduler reports (for metrics and readiness). */
+export interface UsageUpkeepStatus {
+  /** Whether a pass is running now. */
+  running: boolean
+  /** End of the last successful pass (epoch ms), or null. */
+  lastSuccessAt: number | null
+  /** Duration of the last pass, successful or not (ms), or null. */
+  lastDurationMs: number | null
+  /** Passes that failed since the scheduler was created. */
+  failures: number
+  /** The last pass's error, or null after a success. */
+  lastError: Error | null
+}
+
+/** Options of `createUsageUpkeep`. */
+export interface UsageUpkeepSchedulerOptions extends UsageUpkeepOptions {
+  clickhouse: ClickHouseHandle
+  /**
+   * Postgres (Kysely) shared by every gateway: on a Postgres server each pass takes
+   * `pg_try_advisory_lock`, and a pass that finds it held is skipped. Omit it when a single
+   * process runs the upkeep (the embedded engine).
+   */
+  db?: Kysely<any>
+  /** Time between passes (default 1 h). */
+  intervalMs?: number
+  /** Called after each pass: its result, or its error (`skipped` when another process held the lock). */
+  onRun?: (outcome: { result?: UsageUpkeepResult, error?: Error, skipped?: boolean }) => void
+}
+
+/** The upkeep's scheduler: `start` runs a pass now and then every `intervalMs`. */
+export interface UsageUpkeep {
+  start: () => void
+  /** Stops scheduling and waits for a running pass to end. */
+  stop: () => Promise<void>
+  /** One pass now (after a running one); resolves with its result, or null when skipped. */
+  runOnce: () => Promise<UsageUpkeepResult | null>
+  status: () => UsageUpkeepStatus
+}
+
+/**
+ * A scheduler of upkeep passes for one process: at most one pass at a time, the next
+ * `intervalMs` after the previous one ended; a failure is counted and reported through
+ * `onRun`, and the next pass retries.
+ */
+export function createUsageUpkeep (options: UsageUpkeepSchedulerOptions): UsageUpkeep {
+  const intervalMs = options.intervalMs ?? DEFAULT_UPKEEP_INTERVAL_MS
+  const state: UsageUpkeepStatus = { running: false, lastSuccessAt: null, lastDurationMs: null, failures: 0, lastError: null }
+  let timer: NodeJS.Timeout | null = null
+  let stopped = true
+  let current: Promise<UsageUpkeepResult | null> = Promise.resolve(null)
+
+  const locked = async (): Promise<UsageUpkeepResult | null> => {
+    const db = options.db
+    if (db === undefined) return runUsageUpkeep(options.clickhouse, options)
+    return db.connection().execute(async (conn) => {
+      const got = await sql<{ ok: boolean }>`SELECT pg_try_advisory_lock(${UPKEEP_LOCK_KEY.toString()}::bigint) AS ok`.execute(conn)
+      if (got.rows[0]?.ok !== true) return null
+      try {
+        return await runUsageUpkeep(options.clickhouse, options)
+      } finally {
+        await sql`SELECT pg_advisory_unlock(${UPKEEP_LOCK_KEY.toString()}::bigint)`.execute(conn)
+      }
+    })
+  }
+
+  const pass = async (): Promise<UsageUpkeepResult | null> => {
+    state.running = true
+    const t0 = Date.now()
+    try {
+      const result = await locked()
+      state.lastDurationMs = Date.now() - t0
+      if (result !== null) {
+        state.lastSuccessAt = Date.now()
+        state.lastError = null
+      }
+      options.onRun?.(result !== null ? { result } : { skipped: true })
+      return result
+    } catch (err) {
+      state.lastDurationMs = Date.now() - t0
+      state.failures++
+      state.lastError = err as Error
+      options.onRun?.({ error: err as Error })
+      throw err
+    } finally {
+      state.running = false
+    }
+  }
+
+  const runOnce = (): Promise<UsageUpkeepResult | null> => {
+    const next = current.catch(() => null).then(pass)
+    current = next
+    return next
+  }
+
+  const schedule = (): void => {
+    if (stopped) return
+    timer = setTimeout(() => {
+      timer = null
+      runOnce().catch(() => {}).finally(schedule)
+    }, intervalMs)
+    timer.unref()
+  }
+
+  return {
+    start: () => {
+      if (!stopped) return
+      stopped = false
+      runOnce().catch(() => {}).finally(schedule)
+    },
+    stop: async () => {
+      stopped = true
+      if (timer !== null) clearTimeout(timer)
+      timer = null
+      await current.catch(() => null)
+    },
+    runOnce,
+    status: () => ({ ...state })
+  }
+}
