@@ -17,7 +17,7 @@ type Row = Record<string, unknown>
 
 /** FrameWorks' figure per (day, tenant): its view, its conversion to GiB. */
 async function operatorEgress (): Promise<Array<{ day: string, tenant: string, gib: number }>> {
-  const res = await ch.client.query({
+  const res = await ch.frameworksClient.query({
     query: `SELECT toString(day) AS day, toString(tenant_id) AS tenant, sum(egress_bytes) / pow(2, 30) AS gib
       FROM tenant_analytics_daily GROUP BY day, tenant_id ORDER BY day, tenant`,
     format: 'JSONEachRow'
@@ -51,7 +51,7 @@ async function get (url: string): Promise<{ json: () => Row, body: string }> {
 }
 
 t.test('the fixture has tenant-days where the two FrameWorks views disagree', async (t) => {
-  const res = await ch.client.query({
+  const res = await ch.frameworksClient.query({
     query: `SELECT toString(a.day) AS day, toString(a.tenant_id) AS tenant
       FROM tenant_analytics_daily AS a
       LEFT JOIN (SELECT day, tenant_id, sum(egress_gb) AS gb FROM tenant_viewer_daily GROUP BY day, tenant_id) AS v
