@@ -9,9 +9,6 @@ import { openClickHouse, problemErrorHandler, reportsPlugin } from '../dist/inde
 
 const { dataDir, token } = JSON.parse(process.env.FW_BENCH_REPORTS_INPUT ?? '{}')
 const ch = await openClickHouse({ dataDir })
-// An embedded engine forgets when its refreshable view last ran and rebuilds the usage
-// snapshot on every open; the snapshot is current, so the timed phases hold that refresh.
-await ch.client.command({ query: 'SYSTEM STOP VIEW attribution_usage_daily_mv' })
 const app = Fastify({ logger: false })
 app.setErrorHandler(problemErrorHandler)
 await app.register(reportsPlugin, { clickhouse: ch, operatorTokens: [token] })

@@ -1,15 +1,21 @@
 /**
- * `npm run bench:reports [-- --quick] [--runs N] [--end YYYY-MM-DD] [--skip-small]
- * [--rss-cap-mb MB] [--seed-rss-cap-mb MB] [--data-dir DIR [--skip-seed]]`: the reports on the embedded engine
- * (chDB), one run. `--data-dir` keeps the engine's files; with `--skip-seed` (and
+ * `npm run bench:reports [-- --quick] [--runs N] [--end YYYY-MM-DD] [--skip-small] [--skip-csv]
+ * [--rss-cap-mb MB] [--seed-rss-cap-mb MB] [--data-dir DIR [--skip-seed]]`: the usage upkeep
+ * and the reports on the embedded engine (chDB), one run. `--data-dir` keeps the engine's files; with `--skip-seed` (and
  * `--skip-small`) a later run measures the tables an earlier one seeded, as they are (no
  * migrations, no seeding).
  *
  * 1. For each scale (10k tenants × 365 days, then 100k × 730; `--quick`: 1k × 365 and
  *    10k × 730) the demo generator seeds FrameWorks' layout (the rollup stores, with early
  *    refreshes of about one key in five, and the acquisition table with replays) and takes
- *    the usage snapshot (`attribution_usage_daily`, timed: it is the hourly refresh's cost);
- *    each report is timed for the last 365 days (median of `--runs` after a warm-up) beside
+ *    the usage snapshot (`attribution_usage_daily`) by a full upkeep build, one month at a
+ *    time (timed: the first build's cost on an existing deployment). At the larger scale,
+ *    FrameWorks' usual hour is then simulated in a child of its own (a new refresh version of
+ *    every key of the last 8 days with changed values, every metric zeroed for 1 tenant in 50
+ *    on one of them, a late rewrite of 1 % of tenants 75 days back), and one upkeep pass is
+ *    timed in another child with its peak RSS (engine and Node; target ≤ 20 s and ≤ 1.5 GB),
+ *    then the example gateway is started on the same data directory and timed until ready
+ *    (target ≤ 30 s). Each report is timed for the last 365 days (median of `--runs` after a warm-up) beside
  *    its floor: a plain `sum` of the same metrics over FrameWorks' three public views and
  *    the same range, i.e. what reading the rollups costs at all. Targets: network-usage ≤
  *    1.5× its floor, the other reports ≤ 3×, every report < 1.5 s at the larger scale.
@@ -56,7 +62,7 @@ const RANGE_DAYS = 365
 const MB = 1024 * 1024
 
 interface Scale { tenants: number, days: number }
-interface Args { quick: boolean, runs: number, end: string, skipSmall: boolean, rssCapMb: number, seedRssCapMb: number, dataDir: string | undefined, skipSeed: boolean }
+interface Args { quick: boolean, runs: number, end: string, skipSmall: boolean, skipCsv: boolean, rssCapMb: number, seedRssCapMb: number, dataDir: string | undefined, skipSeed: boolean }
 interface PhaseInput { dataDir: string, scale: Scale, args: Args, report?: number }
 
 /** The 365-day range the reports and the export cover: the last days of the seeded window. */
@@ -107,7 +113,7 @@ SELECT sum(s) AS s FROM (
  * parts have long been merged. FrameWorks' stores are not: merging would collapse the early
  * refreshes the views must skip, and FrameWorks' stores always hold some.
  */
-const MERGE_TABLES = ['tenant_acquisition_events', 'attribution_signups', 'attribution_usage_daily']
+const MERGE_TABLES = ['attribution_signups', 'attribution_usage_daily']
 const STORES = ['tenant_viewer_daily_store', 'processing_daily_store', 'api_usage_daily_store']
 const ROWS_IN_RANGE = `
 SELECT (SELECT count() FROM tenant_viewer_daily_store WHERE day >= {from:Date} AND day < {to:Date})
@@ -129,18 +135,10 @@ const verdict = (ok: boolean): string => ok ? 'PASS' : 'MISS'
 
 // ── Child phases ─────────────────────────────────────────────────────────────
 
-/**
- * Opens the engine. An embedded engine forgets when its refreshable view last ran, so it
- * rebuilds the usage snapshot on every open (a server in a Replicated database keeps the
- * schedule in Keeper). The snapshot the seed phase took is current, so every later phase
- * stops the view at once: a timed report must not share the machine with a full refresh.
- */
-async function openEngine (dataDir: string, holdRefresh = true): Promise<ClickHouseHandle> {
+/** Opens the engine (nothing runs by itself: the usage upkeep runs only when called). */
+async function openEngine (dataDir: string): Promise<ClickHouseHandle> {
   const { openClickHouse } = await import('../src/clickhouse/client.ts')
-  const { USAGE_REFRESH_VIEW } = await import('../src/clickhouse/migrations.ts')
-  const ch = await openClickHouse({ dataDir })
-  if (holdRefresh) await ch.client.command({ query: `SYSTEM STOP VIEW ${USAGE_REFRESH_VIEW}` })
-  return ch
+  return openClickHouse({ dataDir })
 }
 
 /** Counts bytes and CSV rows (newlines; the export has no quoted newlines) of a byte stream. */
@@ -168,10 +166,11 @@ interface SeedResult {
 interface ReportResult { times: number[], resultRows: number, maxRssMb: number }
 
 /** Times a query: one warm-up, then `runs` timed runs, each result read whole (the JSON path). */
-async function timeQuery (ch: ClickHouseHandle, built: Pick<BuiltQuery, 'query' | 'params'>, runs: number): Promise<{ times: number[], rows: number }> {
+async function timeQuery (ch: ClickHouseHandle, built: Pick<BuiltQuery, 'query' | 'params'>, runs: number, frameworks = false): Promise<{ times: number[], rows: number }> {
+  const client = frameworks ? ch.frameworksClient : ch.client
   const run = async (): Promise<{ ms: number, rows: number }> => {
     const started = performance.now()
-    const res = await ch.client.query({ query: built.query, query_params: built.params, format: 'JSONEachRow' })
+    const res = await client.query({ query: built.query, query_params: built.params, format: 'JSONEachRow' })
     const rows = (await res.json()).length
     return { ms: performance.now() - started, rows }
   }
@@ -183,34 +182,33 @@ async function timeQuery (ch: ClickHouseHandle, built: Pick<BuiltQuery, 'query' 
 
 /** Seeds one scale and times the floor. */
 async function phaseSeed (dataDir: string, scale: Scale, args: Args): Promise<SeedResult> {
-  const { migrateClickHouse, USAGE_REFRESH_VIEW } = await import('../src/clickhouse/migrations.ts')
+  const { migrateClickHouse } = await import('../src/clickhouse/migrations.ts')
   const { countSeededRows, seedDemoData } = await import('../src/seed/index.ts')
-  // Seeding takes its own snapshot; a run on seeded files keeps the one it finds.
-  const ch = await openEngine(dataDir, args.skipSeed)
+  // Seeding takes its own snapshot (a full upkeep build); a run on seeded files keeps the one it finds.
+  const ch = await openEngine(dataDir)
   try {
     if (!args.skipSeed) {
       const migrated = await migrateClickHouse(ch)
       if (migrated.error !== undefined) throw migrated.error
     }
     // Held while seeding, so the early refreshes are still there, unmerged, as in FrameWorks.
-    for (const store of STORES) await ch.client.command({ query: `SYSTEM STOP MERGES ${store}` })
-    // Seeding ends with the usage snapshot's refresh, timed apart in its summary.
+    for (const store of STORES) await ch.frameworksClient.command({ query: `SYSTEM STOP MERGES ${store}` })
+    // Seeding ends with a full upkeep build of the usage snapshot, timed apart in its summary.
     const summary = args.skipSeed
       ? { elapsedMs: 0, refreshMs: 0, rows: await countSeededRows(ch.frameworksClient) }
       : await seedDemoData(ch, { ...scale, end: args.end, replace: true })
     if (!args.skipSeed) {
-      await ch.client.command({ query: `SYSTEM STOP VIEW ${USAGE_REFRESH_VIEW}` })
-      console.log(`   usage snapshot (the hourly refresh of attribution_usage_daily) rebuilt in ${(summary.refreshMs / 1000).toFixed(1)} s; engine peak RSS so far ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`)
+      console.log(`   first full build of the usage snapshot (upkeep, one month at a time) in ${(summary.refreshMs / 1000).toFixed(1)} s; peak RSS of the seed process so far ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB (seeding included)`)
       const started = performance.now()
       for (const table of MERGE_TABLES) await ch.client.command({ query: `OPTIMIZE TABLE ${table} FINAL` })
       console.log(`   the package's tables merged (OPTIMIZE … FINAL) in ${((performance.now() - started) / 1000).toFixed(1)} s`)
     }
     const { from, to } = rangeOf(args.end)
-    const countRes = await ch.client.query({ query: ROWS_IN_RANGE, query_params: { from, to }, format: 'JSONEachRow' })
+    const countRes = await ch.frameworksClient.query({ query: ROWS_IN_RANGE, query_params: { from, to }, format: 'JSONEachRow' })
     const counted = (await countRes.json<{ n: string | number, keys: string | number }>())[0]
-    const floor = (await timeQuery(ch, { query: FLOOR_QUERY, params: { from, to } }, args.runs)).times
+    const floor = (await timeQuery(ch, { query: FLOOR_QUERY, params: { from, to } }, args.runs, true)).times
     // Released only now: until the floor is timed the stores hold their early refreshes, unmerged.
-    for (const store of STORES) await ch.client.command({ query: `SYSTEM START MERGES ${store}` })
+    for (const store of STORES) await ch.frameworksClient.command({ query: `SYSTEM START MERGES ${store}` })
     return { seedMs: summary.elapsedMs, refreshMs: summary.refreshMs, rows: summary.rows, rowsInRange: Number(counted?.n), keysInRange: Number(counted?.keys), floor }
   } finally {
     await ch.close()
@@ -228,6 +226,80 @@ async function phaseReport (dataDir: string, index: number, args: Args): Promise
     return { times: t.times, resultRows: t.rows, maxRssMb: process.resourceUsage().maxRSS / 1024 }
   } finally {
     await ch.close()
+  }
+}
+
+/**
+ * FrameWorks' usual hour, as its refreshable views write it (APPEND, one new
+ * `refresh_version_ms` for every rewritten key): every key of the last 8 days with changed
+ * values, every metric of 1 tenant in 50 zeroed on one of those days (tombstoned buckets),
+ * and a late rewrite of 1 % of the tenants on a day 75 days back.
+ */
+async function phaseFrameworksHour (dataDir: string, args: Args): Promise<{ ms: number }> {
+  const ch = await openEngine(dataDir)
+  try {
+    const started = performance.now()
+    const recent = `day > toDate({end:String}) - 8`
+    const late = `day = toDate({end:String}) - 75 AND cityHash64(tenant_id) % 100 = 0`
+    const zero = `day = toDate({end:String}) - 3 AND cityHash64(tenant_id) % 50 = 7`
+    const params = { end: args.end }
+    for (const where of [recent, late]) {
+      await ch.frameworksClient.command({ query: `INSERT INTO tenant_viewer_daily_store (day, tenant_id, cluster_id, viewer_hours, egress_gb, unique_viewers_state, total_sessions, refresh_version_ms)
+        SELECT day, tenant_id, cluster_id, if(${zero}, 0, viewer_hours * 1.1), if(${zero}, 0, egress_gb), if(${zero}, arrayReduce('uniqCombinedState', CAST([], 'Array(String)')), unique_viewers_state), if(${zero}, 0, total_sessions + 1), now64(3)
+        FROM tenant_viewer_daily WHERE ${where}`, query_params: params })
+      await ch.frameworksClient.command({ query: `INSERT INTO processing_daily_store (day, tenant_id, cluster_id, process_type, output_codec, track_type, media_seconds, segment_count, refresh_version_ms)
+        SELECT day, tenant_id, cluster_id, process_type, output_codec, track_type, if(${zero}, 0, media_seconds * 1.1), if(${zero}, 0, segment_count), now64(3)
+        FROM processing_daily WHERE ${where}`, query_params: params })
+      await ch.frameworksClient.command({ query: `INSERT INTO api_usage_daily_store (day, tenant_id, auth_type, operation_type, operation_name, requests, errors, duration_ms, complexity, unique_users_state, unique_tokens_state, refresh_version_ms)
+        SELECT day, tenant_id, auth_type, operation_type, operation_name, if(${zero}, 0, requests + 1), if(${zero}, 0, errors), duration_ms, complexity, unique_users_state, unique_tokens_state, now64(3)
+        FROM api_usage_daily WHERE ${where}`, query_params: params })
+      await ch.frameworksClient.command({ query: `INSERT INTO tenant_analytics_daily_store (day, tenant_id, total_streams, total_views, unique_viewers_state, egress_bytes, refresh_version_ms)
+        SELECT day, tenant_id, total_streams, total_views, unique_viewers_state, if(${zero}, 0, egress_bytes + 1048576), now64(3)
+        FROM tenant_analytics_daily WHERE ${where}`, query_params: params })
+    }
+    return { ms: performance.now() - started }
+  } finally {
+    await ch.close()
+  }
+}
+
+interface UpkeepResult { ms: number, maxRssMb: number, startRssMb: number, mode: string, days: number, partitions: number, rowsWritten: number }
+
+/** One upkeep pass, timed, with the process's peak RSS (the engine runs in this process). */
+async function phaseUpkeep (dataDir: string): Promise<UpkeepResult> {
+  const ch = await openEngine(dataDir)
+  try {
+    const { runUsageUpkeep } = await import('../src/clickhouse/usage-upkeep.ts')
+    const startRssMb = process.memoryUsage().rss / MB
+    const started = performance.now()
+    const r = await runUsageUpkeep(ch)
+    return { ms: performance.now() - started, maxRssMb: process.resourceUsage().maxRSS / 1024, startRssMb, mode: r.mode, days: r.days, partitions: r.partitions, rowsWritten: r.rowsWritten }
+  } finally {
+    await ch.close()
+  }
+}
+
+/**
+ * The example gateway on this data directory (its DATA_DIR holds `chdb` → this directory and
+ * a fresh PGlite): time from the start of `buildGateway` until it listens; then it is closed
+ * (which waits for the upkeep pass it started in the background).
+ */
+async function phaseGateway (dataDir: string): Promise<{ readyMs: number, closeMs: number, maxRssMb: number }> {
+  const { mkdtempSync: mkd, symlinkSync } = await import('node:fs')
+  const home = mkd(join(tmpdir(), 'fw-bench-gateway-'))
+  symlinkSync(dataDir, join(home, 'chdb'))
+  try {
+    const { loadConfig } = await import('../example/config.ts')
+    const { buildGateway } = await import('../example/app.ts')
+    const started = performance.now()
+    const app = await buildGateway(loadConfig({ DATA_DIR: home, OPERATOR_TOKENS: TOKEN, COOKIE_SECRETS: 'bench-cookie-secret-0123456789abcdef0123', SEED_DEMO: '0' }))
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    const readyMs = performance.now() - started
+    const closing = performance.now()
+    await app.close()
+    return { readyMs, closeMs: performance.now() - closing, maxRssMb: process.resourceUsage().maxRSS / 1024 }
+  } finally {
+    rmSync(home, { recursive: true, force: true })
   }
 }
 
@@ -258,7 +330,13 @@ async function runPhase (phase: string): Promise<void> {
   const { dataDir, scale, args, report } = JSON.parse(process.env.FW_BENCH_REPORTS_INPUT ?? '{}') as PhaseInput
   const result = phase === 'seed'
     ? await phaseSeed(dataDir, scale, args)
-    : phase === 'report' ? await phaseReport(dataDir, report ?? -1, args) : await phaseRawStream(dataDir, args)
+    : phase === 'frameworks-hour'
+      ? await phaseFrameworksHour(dataDir, args)
+      : phase === 'upkeep'
+        ? await phaseUpkeep(dataDir)
+        : phase === 'gateway'
+          ? await phaseGateway(dataDir)
+          : phase === 'report' ? await phaseReport(dataDir, report ?? -1, args) : await phaseRawStream(dataDir, args)
   process.send?.({ type: 'result', result })
   process.disconnect?.()
 }
@@ -357,6 +435,7 @@ function parseCli (): Args {
       runs: { type: 'string', default: '3' },
       end: { type: 'string', default: DEFAULT_END },
       'skip-small': { type: 'boolean', default: false },
+      'skip-csv': { type: 'boolean', default: false },
       'rss-cap-mb': { type: 'string', default: '6000' },
       'seed-rss-cap-mb': { type: 'string', default: '16000' },
       'data-dir': { type: 'string' },
@@ -370,7 +449,7 @@ function parseCli (): Args {
   const seedRssCapMb = Number(values['seed-rss-cap-mb'])
   if (!(seedRssCapMb > 0)) throw new TypeError('--seed-rss-cap-mb must be a positive number')
   if (values['skip-seed'] && values['data-dir'] === undefined) throw new TypeError('--skip-seed needs --data-dir')
-  return { quick: values.quick, runs, end: values.end, skipSmall: values['skip-small'], rssCapMb, seedRssCapMb, dataDir: values['data-dir'], skipSeed: values['skip-seed'] }
+  return { quick: values.quick, runs, end: values.end, skipSmall: values['skip-small'], skipCsv: values['skip-csv'], rssCapMb, seedRssCapMb, dataDir: values['data-dir'], skipSeed: values['skip-seed'] }
 }
 
 async function orchestrate (): Promise<void> {
@@ -414,6 +493,31 @@ async function orchestrate (): Promise<void> {
         console.log(`   ${name.padEnd(42)} ${fmtS(ms).padStart(9)} ${fmtRate(q.rowsInRange / (ms / 1000)).padStart(10)} ${`${ratio.toFixed(2)}×`.padStart(8)}  ${target}   (runs ${r.times.map((x) => (x / 1000).toFixed(3)).join(', ')}; ${fmtN(r.resultRows)} result rows; peak RSS ${r.maxRssMb.toFixed(0)} MB)`)
       }
       if (!larger) continue
+
+      console.log(`\n## usage upkeep at ${label}`)
+      try {
+        const fw = await runChild<{ ms: number }>('frameworks-hour', { dataDir, scale, args })
+        console.log(`   FrameWorks' hour simulated in ${fmtS(fw.ms)} (new versions of the last 8 days, 1 tenant in 50 zeroed on one day, 1 % rewritten 75 days back)`)
+        const u = await runChild<UpkeepResult>('upkeep', { dataDir, scale, args })
+        const okTime = u.ms <= 20_000
+        const okMem = u.maxRssMb <= 1536
+        if (!okTime) misses.push(`upkeep pass ${fmtS(u.ms)} > 20 s`)
+        if (!okMem) misses.push(`upkeep pass peak RSS ${u.maxRssMb.toFixed(0)} MB > 1.5 GB`)
+        console.log(`   one upkeep pass (${u.mode}): ${fmtS(u.ms)} ≤20 s ${verdict(okTime)}; peak RSS ${u.maxRssMb.toFixed(0)} MB (engine open: ${u.startRssMb.toFixed(0)} MB) ≤1.5 GB ${verdict(okMem)}; ${u.days} days in ${u.partitions} months, ${fmtN(u.rowsWritten)} rows written`)
+      } catch (err) {
+        misses.push('upkeep not measured')
+        console.log(`   upkeep not measured: ${(err as Error).message}`)
+      }
+      try {
+        const g = await runChild<{ readyMs: number, closeMs: number, maxRssMb: number }>('gateway', { dataDir, scale, args })
+        const ok = g.readyMs <= 30_000
+        if (!ok) misses.push(`example gateway ready in ${fmtS(g.readyMs)} > 30 s`)
+        console.log(`   example gateway on this data directory: listening after ${fmtS(g.readyMs)} ≤30 s ${verdict(ok)}; closed in ${fmtS(g.closeMs)} (after its first upkeep pass); peak RSS ${g.maxRssMb.toFixed(0)} MB`)
+      } catch (err) {
+        misses.push('gateway start not measured')
+        console.log(`   gateway start not measured: ${(err as Error).message}`)
+      }
+      if (args.skipCsv) continue
 
       console.log(`\n## tenant-usage CSV export at ${label}: ${from} … ${to} by day`)
       let raw: StreamResult | null = null

@@ -36,10 +36,12 @@ export interface GatewayConfig {
   databaseUrl: string | undefined
   clickhouseUrl: string | undefined
   /**
-   * ClickHouse database of every table, FrameWorks' and the package's (`CLICKHOUSE_DATABASE`;
-   * `periscope` in FrameWorks). Unset: `default` on a server, `periscope` on chDB.
+   * FrameWorks' ClickHouse database (`CLICKHOUSE_DATABASE`; `periscope` in FrameWorks), only
+   * read and appended to. Unset: `default` on a server, `periscope` on chDB.
    */
   clickhouseDatabase: string | undefined
+  /** The package's own ClickHouse database (`CLICKHOUSE_ATTRIBUTION_DATABASE`; unset: `attribution`). */
+  clickhouseAttributionDatabase: string | undefined
   /** Postgres schema holding the package's tables. */
   pgSchema: string
   operatorTokens: readonly string[]
@@ -85,6 +87,9 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Readonly<Gate
   const dataDir = resolve(env.DATA_DIR || DEFAULT_DATA_DIR)
   const pgSchema = identifier('PG_SCHEMA', env.PG_SCHEMA || DEFAULT_PG_SCHEMA)
   const clickhouseDatabase = env.CLICKHOUSE_DATABASE ? identifier('CLICKHOUSE_DATABASE', env.CLICKHOUSE_DATABASE) : undefined
+  const clickhouseAttributionDatabase = env.CLICKHOUSE_ATTRIBUTION_DATABASE
+    ? identifier('CLICKHOUSE_ATTRIBUTION_DATABASE', env.CLICKHOUSE_ATTRIBUTION_DATABASE)
+    : undefined
 
   let cookieSecrets = list(env.COOKIE_SECRETS)
   const cookieSecretsGenerated = cookieSecrets.length === 0
@@ -109,6 +114,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Readonly<Gate
     databaseUrl: env.DATABASE_URL || undefined,
     clickhouseUrl: env.CLICKHOUSE_URL || undefined,
     clickhouseDatabase,
+    clickhouseAttributionDatabase,
     pgSchema,
     operatorTokens: Object.freeze(operatorTokens),
     operatorTokenGenerated,
@@ -121,7 +127,10 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Readonly<Gate
 
 /** The ClickHouse connection a configuration names: `CLICKHOUSE_URL`, else chDB in `DATA_DIR/chdb`. */
 export function clickHouseOptionsOf (config: Readonly<GatewayConfig>): ClickHouseOptions {
-  const database = config.clickhouseDatabase !== undefined ? { database: config.clickhouseDatabase } : {}
+  const database = {
+    ...(config.clickhouseDatabase !== undefined ? { database: config.clickhouseDatabase } : {}),
+    ...(config.clickhouseAttributionDatabase !== undefined ? { attributionDatabase: config.clickhouseAttributionDatabase } : {})
+  }
   return config.clickhouseUrl !== undefined
     ? { url: config.clickhouseUrl, ...database }
     : { dataDir: join(config.dataDir, 'chdb'), ...database }

@@ -116,6 +116,11 @@ export {
   /** The upkeep's scheduler (hourly): start, stop, runOnce, status and an onRun callback. */
   createUsageUpkeep
 } from './clickhouse/usage-upkeep.ts'
+export {
+  /** Rebuilds the package's ClickHouse database from FrameWorks' acquisition table, Quartermaster's tenant_attribution and the usage views. */
+  rebuildAttribution
+} from './clickhouse/rebuild.ts'
+export type { RebuildOptions, RebuildResult } from './clickhouse/rebuild.ts'
 export type {
   UsageUpkeep, UsageUpkeepOptions, UsageUpkeepResult, UsageUpkeepSchedulerOptions, UsageUpkeepStatus
 } from './clickhouse/usage-upkeep.ts'

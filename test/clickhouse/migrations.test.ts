@@ -5,16 +5,17 @@ import { join } from 'node:path'
 import { randomUUID } from 'node:crypto'
 import { openClickHouse, type ClickHouseHandle } from '../../src/clickhouse/client.ts'
 import {
-  CLICKHOUSE_MIGRATIONS_DIR, forDatabaseEngine, migrateClickHouse, refreshUsage, splitStatements
+  CLICKHOUSE_MIGRATIONS_DIR, forDatabaseEngine, migrateClickHouse, splitStatements
 } from '../../src/clickhouse/migrations.ts'
+import { runUsageUpkeep } from '../../src/clickhouse/usage-upkeep.ts'
 import { generatedViews } from '../../src/clickhouse/views.ts'
 import { insertAcquisitionRows } from '../../src/ingest/acquisition-writer.ts'
 import { toAcquisitionRow } from '../../src/ingest/acquisition-row.ts'
 import { buildNetworkUsageQuery } from '../../src/routes/reports/network-usage.query.ts'
-import { createFrameworksPeriscope, frameworksDefinitions } from '../helpers/frameworks-periscope.ts'
+import { createFrameworksPeriscope, frameworksDefinitions, FRAMEWORKS_OBJECTS } from '../helpers/frameworks-periscope.ts'
 import { attribution } from '../ingest/fixtures.ts'
 
-// One engine, two databases: `periscope` prepared as FrameWorks has it, `fresh` empty.
+// One engine: `periscope` prepared as FrameWorks has it, the package's `attribution` beside it.
 const dir = mkdtempSync(join(tmpdir(), 'fw-ch-migrations-'))
 const periscope = await openClickHouse({ dataDir: dir, database: 'periscope' })
 t.teardown(async () => { await periscope.close(); rmSync(dir, { recursive: true, force: true }) })
@@ -26,73 +27,83 @@ async function rows<T> (ch: ClickHouseHandle, query: string, params: Record<stri
 
 const statuses = (outcome: Awaited<ReturnType<typeof migrateClickHouse>>): string[] => outcome.results.map((r) => `${r.name} ${r.status}`)
 
-test('the migrations apply on a database that holds FrameWorks\' tables with data, twice, and never alter them', async (t) => {
-  await createFrameworksPeriscope(periscope.client)
+/** Every SQL file the runner applies, as `folder/file`. */
+const sqlFiles = (): string[] => ['frameworks', 'attribution'].flatMap((folder) =>
+  readdirSync(join(CLICKHOUSE_MIGRATIONS_DIR, folder)).filter((f) => /^\d{3}_.+\.sql$/.test(f)).sort().map((f) => `${folder}/${f}`))
+
+test('the migrations apply on a database that holds FrameWorks\' tables with data, twice, never alter them, and create nothing there', async (t) => {
+  await createFrameworksPeriscope(periscope.frameworksClient)
   const tenant = randomUUID()
-  await periscope.client.command({
+  await periscope.frameworksClient.command({
     query: `INSERT INTO tenant_acquisition_events (timestamp, tenant_id, signup_channel, signup_method, is_agent, event_data)
       VALUES (now() - INTERVAL 1 DAY, '${tenant}', 'web', 'email_password', 0, '{"attribution":{}}')`
   })
-  await periscope.client.command({
+  await periscope.frameworksClient.command({
     query: `INSERT INTO tenant_viewer_daily_store SELECT today() - 1, toUUID('${tenant}'), 'eu', 2, 1, uniqCombinedState(toString(number)), 3, now64(3) FROM numbers(4)`
   })
-  const before = await frameworksDefinitions(periscope.client)
+  const before = await frameworksDefinitions(periscope.frameworksClient)
   const first = await migrateClickHouse(periscope)
   t.equal(first.error, undefined)
-  t.ok(first.results.every((r) => r.status === 'applied'), statuses(first).join(', '))
+  t.same(first.results.filter((r) => r.name.startsWith('frameworks/')).map((r) => r.status), ['skipped', 'skipped'], 'FrameWorks\' objects were all there')
+  t.ok(first.results.filter((r) => !r.name.startsWith('frameworks/')).every((r) => r.status === 'applied'), statuses(first).join(', '))
   const second = await migrateClickHouse(periscope)
   t.equal(second.error, undefined)
   t.ok(second.results.every((r) => r.status === 'skipped'), statuses(second).join(', '))
-  t.same(await frameworksDefinitions(periscope.client), before, 'no column, projection, setting or trigger was added to a FrameWorks object')
-  // Every object of the package's own carries its prefix, so none can collide with FrameWorks'.
-  const own = await rows<{ name: string }>(periscope, `SELECT name FROM system.tables WHERE database = currentDatabase()
-    AND name NOT IN ('tenant_acquisition_events', 'tenant_viewer_daily_store', 'tenant_viewer_daily', 'processing_daily_store',
-      'processing_daily', 'api_usage_daily_store', 'api_usage_daily', 'tenant_analytics_daily_store', 'tenant_analytics_daily') ORDER BY name`)
-  t.ok(own.length >= 5)
+  t.same(await frameworksDefinitions(periscope.frameworksClient), before, 'no column, projection, setting or trigger was added to a FrameWorks object')
+  const inPeriscope = await rows<{ name: string }>(periscope, "SELECT name FROM system.tables WHERE database = 'periscope' ORDER BY name")
+  t.same(inPeriscope.map((r) => r.name), [...FRAMEWORKS_OBJECTS], 'FrameWorks\' database holds exactly FrameWorks\' objects')
+  const own = await rows<{ name: string }>(periscope, "SELECT name FROM system.tables WHERE database = 'attribution' ORDER BY name")
+  t.ok(own.length >= 8)
   for (const { name } of own) t.match(name, /^attribution_/, name)
-  // The history already there was copied, and the usage snapshot taken.
-  await refreshUsage(periscope.client)
+  // The history already there is copied by the first upkeep pass, and the usage snapshot taken.
+  const pass = await runUsageUpkeep(periscope)
+  t.equal(pass.mode, 'full')
+  t.equal(pass.signupsCopied, 1)
   t.same(await rows(periscope, 'SELECT toString(tenant_id) AS t, writer FROM attribution_signups FINAL'), [{ t: tenant, writer: 'frameworks' }])
   t.same(await rows(periscope, 'SELECT viewer_hours, total_sessions FROM attribution_usage_daily'), [{ viewer_hours: 2, total_sessions: '3' }])
 })
 
-test('the migrations create FrameWorks\' shape on an empty database, twice', async (t) => {
-  // chDB runs one engine per process: the same client switches to an empty database.
-  await periscope.client.command({ query: 'CREATE DATABASE IF NOT EXISTS fresh' })
-  await periscope.client.command({ query: 'USE fresh' })
-  t.teardown(async () => { await periscope.client.command({ query: 'USE periscope' }) })
-  const first = await migrateClickHouse(periscope)
+test('the migrations create FrameWorks\' shape on an empty engine, twice', async (t) => {
+  // chDB runs one engine per process: a second handle names two other databases on it.
+  const fresh = await openClickHouse({ dataDir: dir, database: 'fresh_fw', attributionDatabase: 'fresh_ours' })
+  t.teardown(() => fresh.close())
+  const first = await migrateClickHouse(fresh)
   t.equal(first.error, undefined, statuses(first).join(', '))
-  const second = await migrateClickHouse(periscope)
+  t.same(first.results.filter((r) => r.name.startsWith('frameworks/')).map((r) => r.status), ['applied', 'applied'])
+  const second = await migrateClickHouse(fresh)
   t.equal(second.error, undefined)
   t.ok(second.results.every((r) => r.status === 'skipped'))
-  const created = await rows<{ name: string, engine: string }>(periscope, `SELECT name, engine FROM system.tables WHERE database = 'fresh'
-    AND name IN ('tenant_acquisition_events', 'tenant_viewer_daily_store', 'tenant_viewer_daily', 'processing_daily', 'api_usage_daily') ORDER BY name`)
+  const created = await rows<{ name: string, engine: string }>(periscope, `SELECT name, engine FROM system.tables WHERE database = 'fresh_fw' ORDER BY name`)
   t.same(created, [
     { name: 'api_usage_daily', engine: 'View' },
+    { name: 'api_usage_daily_store', engine: 'ReplacingMergeTree' },
     { name: 'processing_daily', engine: 'View' },
+    { name: 'processing_daily_store', engine: 'ReplacingMergeTree' },
     { name: 'tenant_acquisition_events', engine: 'MergeTree' },
+    { name: 'tenant_analytics_daily', engine: 'View' },
+    { name: 'tenant_analytics_daily_store', engine: 'ReplacingMergeTree' },
     { name: 'tenant_viewer_daily', engine: 'View' },
     { name: 'tenant_viewer_daily_store', engine: 'ReplacingMergeTree' }
-  ])
-  // The same 19 columns, with the same types, as the test's copy of FrameWorks' table.
+  ], 'exactly FrameWorks\' objects, nothing of ours')
+  // The same columns, with the same types, as the test's copy of FrameWorks' tables.
   const columns = async (database: string): Promise<unknown[]> => rows(periscope,
-    'SELECT name, type FROM system.columns WHERE database = {d:String} AND table = \'tenant_acquisition_events\' ORDER BY position', { d: database })
-  const mine = await columns('fresh')
-  t.equal(mine.length, 19)
+    'SELECT table, name, type FROM system.columns WHERE database = {d:String} ORDER BY table, position', { d: database })
+  const mine = await columns('fresh_fw')
+  t.equal(mine.filter((c) => (c as { table: string }).table === 'tenant_acquisition_events').length, 19)
   t.same(mine, await columns('periscope'))
+  const ours = await rows<{ name: string }>(periscope, "SELECT name FROM system.tables WHERE database = 'fresh_ours' AND name = 'attribution_migrations'")
+  t.equal(ours.length, 1, 'the ledger lives in the package\'s database')
 })
 
 test('in a Replicated database every MergeTree engine is created as its Replicated twin, with no ON CLUSTER', async (t) => {
-  const files = readdirSync(CLICKHOUSE_MIGRATIONS_DIR).filter((f) => /^\d{3}_.+\.sql$/.test(f)).sort()
   let tables = 0
-  for (const file of files) {
+  for (const file of sqlFiles()) {
     for (const statement of splitStatements(readFileSync(join(CLICKHOUSE_MIGRATIONS_DIR, file), 'utf8'))) {
       t.notMatch(statement, /ON CLUSTER/i, file)
       const replicated = forDatabaseEngine(statement, 'Replicated')
-      // The engine's own parser accepts the statement as it would run in FrameWorks' database.
+      // The engine's own parser accepts the statement as it would run in a Replicated database.
       const [formatted] = await rows<{ q: string }>(periscope, 'SELECT formatQuery({sql:String}) AS q', { sql: replicated })
-      if (/^CREATE TABLE/.test(statement)) {
+      if (/^CREATE TABLE/.test(statement) && !/ AS attribution_/.test(statement)) {
         tables++
         t.match(formatted?.q, /ENGINE = Replicated(Replacing)?MergeTree(\(refresh_version_ms\)|\(version\))?\n/, `${file}: ${statement.slice(0, 60)}`)
         t.notMatch(formatted?.q, /Replicated\w*MergeTree\('/, 'no replica path: the database default applies')
@@ -101,19 +112,9 @@ test('in a Replicated database every MergeTree engine is created as its Replicat
       }
     }
   }
-  t.equal(tables, 6)
+  t.equal(tables, 8, 'FrameWorks\' five tables and our signups, usage and upkeep log (the staging copies the usage table\'s engine)')
   t.equal(forDatabaseEngine('CREATE TABLE x (a UInt8) ENGINE = MergeTree ORDER BY a', 'Atomic'), 'CREATE TABLE x (a UInt8) ENGINE = MergeTree ORDER BY a')
   t.equal(forDatabaseEngine('CREATE TABLE x (a UInt8) ENGINE = ReplicatedMergeTree ORDER BY a', 'Replicated'), 'CREATE TABLE x (a UInt8) ENGINE = ReplicatedMergeTree ORDER BY a')
-})
-
-test('the sharded variant in the docs parses', async (t) => {
-  const doc = readFileSync(join(CLICKHOUSE_MIGRATIONS_DIR, '..', '..', 'docs', 'production.md'), 'utf8')
-  const blocks = [...doc.matchAll(/```sql sharded\n([\s\S]*?)```/g)].map((m) => m[1] as string)
-  t.ok(blocks.length > 0, 'the docs carry the sharded DDL')
-  for (const statement of blocks.flatMap(splitStatements)) {
-    const [formatted] = await rows<{ q: string }>(periscope, 'SELECT formatQuery({sql:String}) AS q', { sql: statement })
-    t.ok(formatted?.q !== undefined && formatted.q.length > 0, statement.slice(0, 60))
-  }
 })
 
 test('generated views are replaced when their text changes and left alone otherwise', async (t) => {
@@ -143,59 +144,30 @@ test('signups through the relay land once each, however often a batch is retried
   t.same(landed, [...tenants].sort().map((id) => ({ t: id, client_kind: 'mcp_client', writer: 'attribution' })))
 })
 
-test('a tenant is active on a day only when a metric is above zero, and activity follows the hourly refresh', async (t) => {
+test('a tenant is active on a day only when a metric is above zero, and activity follows the upkeep', async (t) => {
   const day = '2032-05-06'
   const [viewer, idle, caller] = [randomUUID(), randomUUID(), randomUUID()]
   const viewerRow = (tenant: string, hours: number, version: string): string =>
     `INSERT INTO tenant_viewer_daily_store SELECT toDate('${day}'), toUUID('${tenant}'), 'eu', ${hours}, ${hours}, uniqCombinedState(toString(number)), ${hours > 0 ? 1 : 0}, toDateTime64('${version}', 3) FROM numbers(${hours > 0 ? 3 : 0})`
-  const lastRefresh = async (): Promise<string> => {
-    const [row] = await rows<{ at: string }>(periscope, `SELECT toString(last_refresh_time) AS at FROM system.view_refreshes
-      WHERE database = currentDatabase() AND view = 'attribution_usage_daily_mv'`)
-    return row?.at ?? ''
-  }
-  const first = await lastRefresh()
-  await periscope.client.command({ query: viewerRow(viewer, 2, '2032-05-07 01:00:00') })
-  await periscope.client.command({ query: viewerRow(idle, 0, '2032-05-07 01:00:00') })
-  await periscope.client.command({ query: `INSERT INTO api_usage_daily_store (day, tenant_id, auth_type, operation_type, operation_name, requests, errors, refresh_version_ms) VALUES ('${day}', '${caller}', 'jwt', 'query', 'streams', 0, 0, '2032-05-07 01:00:00')` })
+  await periscope.frameworksClient.command({ query: viewerRow(viewer, 2, '2032-05-07 01:00:00') })
+  await periscope.frameworksClient.command({ query: viewerRow(idle, 0, '2032-05-07 01:00:00') })
+  await periscope.frameworksClient.command({ query: `INSERT INTO api_usage_daily_store (day, tenant_id, auth_type, operation_type, operation_name, requests, errors, refresh_version_ms) VALUES ('${day}', '${caller}', 'jwt', 'query', 'streams', 0, 0, '2032-05-07 01:00:00')` })
   const active = async (): Promise<number> => {
     const built = buildNetworkUsageQuery({ from: day, to: '2032-05-07', granularity: 'day' })
     const [row] = await rows<{ active_tenants: string }>(periscope, built.query, built.params)
     return Number(row?.active_tenants)
   }
-  // The view's own schedule (twenty past every hour) may refresh between a write and a read:
-  // a "not yet" assertion holds only when no refresh started since the write.
-  const notYet = async (since: string, expected: number, message: string): Promise<void> => {
-    const seen = await active()
-    if (since === await lastRefresh()) t.equal(seen, expected, message)
-  }
-  await notYet(first, 0, 'nothing shows before the refresh')
-  await refreshUsage(periscope.client)
+  t.equal(await active(), 0, 'nothing shows before the upkeep')
+  await runUsageUpkeep(periscope)
   t.equal(await active(), 1, 'the all-zero rows of the idle tenant and the caller do not count')
   // FrameWorks' next hourly refresh tombstones the viewer's bucket and gives the caller requests.
-  const second = await lastRefresh()
-  await periscope.client.command({ query: viewerRow(viewer, 0, '2032-05-07 02:00:00') })
-  await periscope.client.command({ query: `INSERT INTO api_usage_daily_store (day, tenant_id, auth_type, operation_type, operation_name, requests, errors, refresh_version_ms) VALUES ('${day}', '${caller}', 'jwt', 'query', 'streams', 4, 0, '2032-05-07 02:00:00')` })
-  await notYet(second, 1, 'the reports keep the last snapshot until the next refresh')
-  await refreshUsage(periscope.client)
+  await periscope.frameworksClient.command({ query: viewerRow(viewer, 0, '2032-05-07 02:00:00') })
+  await periscope.frameworksClient.command({ query: `INSERT INTO api_usage_daily_store (day, tenant_id, auth_type, operation_type, operation_name, requests, errors, refresh_version_ms) VALUES ('${day}', '${caller}', 'jwt', 'query', 'streams', 4, 0, '2032-05-07 02:00:00')` })
+  t.equal(await active(), 1, 'the reports keep the last snapshot until the next upkeep pass')
+  await runUsageUpkeep(periscope)
   t.equal(await active(), 1, 'the tombstoned viewer left, the caller arrived')
   const [who] = await rows<{ t: string }>(periscope, 'SELECT toString(tenant_id) AS t FROM attribution_usage_daily WHERE day = {day:Date}', { day })
   t.equal(who?.t, caller)
-})
-
-test('the usage snapshot refreshes every hour, after FrameWorks\' own hourly refresh', async (t) => {
-  const [view] = await rows<{ next: string }>(periscope, `SELECT toUnixTimestamp(next_refresh_time) AS next
-    FROM system.view_refreshes WHERE database = currentDatabase() AND view = 'attribution_usage_daily_mv'`)
-  t.ok(view !== undefined)
-  const next = Number(view?.next) * 1000
-  t.ok(next - Date.now() <= 3_600_000, 'the next refresh is at most an hour away')
-  t.equal(new Date(next).getUTCMinutes(), 20, 'at twenty past the hour')
-})
-
-test('one refresh writes the whole usage table: every row carries the same refresh time', async (t) => {
-  await refreshUsage(periscope.client)
-  const [row] = await rows<{ refreshes: string, n: string }>(periscope, 'SELECT uniqExact(refreshed_at) AS refreshes, count() AS n FROM attribution_usage_daily')
-  t.ok(Number(row?.n) > 0)
-  t.equal(Number(row?.refreshes), 1, 'no row of an earlier refresh is left beside the new ones')
 })
 
 test('the BI views add cohorts up to the network total and count each tenant once', async (t) => {
@@ -209,10 +181,10 @@ test('the BI views add cohorts up to the network total and count each tenant onc
   await insertAcquisitionRows(periscope, [event])
   await insertAcquisitionRows(periscope, [event], { token: null }) // a replay
   const version = "toDateTime64('2033-02-04 01:00:00', 3)"
-  await periscope.client.command({ query: `INSERT INTO tenant_viewer_daily_store SELECT toDate('${day}'), toUUID('${attributed}'), 'eu', 2, 3, uniqCombinedState(toString(number % 7)), 5, ${version} FROM numbers(20)` })
-  await periscope.client.command({ query: `INSERT INTO tenant_viewer_daily_store SELECT toDate('${day}'), toUUID('${unattributed}'), 'eu', 1, 1, uniqCombinedState(toString(number)), 1, ${version} FROM numbers(10)` })
-  await periscope.client.command({ query: `INSERT INTO processing_daily_store (day, tenant_id, cluster_id, process_type, output_codec, track_type, media_seconds, segment_count, refresh_version_ms) VALUES ('${day}', '${attributed}', 'eu', 'Livepeer', 'h264', 'video', 60, 1, ${version}), ('${day}', '${unattributed}', 'eu', 'FFmpeg', 'jpeg', 'image', 30, 1, ${version})` })
-  await refreshUsage(periscope.client)
+  await periscope.frameworksClient.command({ query: `INSERT INTO tenant_viewer_daily_store SELECT toDate('${day}'), toUUID('${attributed}'), 'eu', 2, 3, uniqCombinedState(toString(number % 7)), 5, ${version} FROM numbers(20)` })
+  await periscope.frameworksClient.command({ query: `INSERT INTO tenant_viewer_daily_store SELECT toDate('${day}'), toUUID('${unattributed}'), 'eu', 1, 1, uniqCombinedState(toString(number)), 1, ${version} FROM numbers(10)` })
+  await periscope.frameworksClient.command({ query: `INSERT INTO processing_daily_store (day, tenant_id, cluster_id, process_type, output_codec, track_type, media_seconds, segment_count, refresh_version_ms) VALUES ('${day}', '${attributed}', 'eu', 'Livepeer', 'h264', 'video', 60, 1, ${version}), ('${day}', '${unattributed}', 'eu', 'FFmpeg', 'jpeg', 'image', 30, 1, ${version})` })
+  await runUsageUpkeep(periscope)
 
   const [network] = await rows<Record<string, number>>(periscope, 'SELECT * FROM attribution_bi_network_usage_daily WHERE day = {day:Date}', { day })
   const cohorts = await rows<Record<string, number | string>>(periscope, 'SELECT * FROM attribution_bi_cohort_usage_daily WHERE day = {day:Date} ORDER BY channel_group', { day })

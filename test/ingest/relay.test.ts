@@ -34,7 +34,7 @@ test('an insert with a deduplication token followed by one without keeps both', 
   const b = toAcquisitionRow({ event_id: randomUUID(), event_type: 'tenant_created', timestamp: new Date().toISOString(), tenant_id: randomUUID(), user_id: null, attribution: attribution(), referral_status: null })
   await insertAcquisitionRows(ch, [a])
   await insertAcquisitionRows(ch, [b], { token: null })
-  t.equal(await rawCount(ch.client, [a.tenant_id, b.tenant_id]), 2)
+  t.equal(await rawCount(ch.frameworksClient, [a.tenant_id, b.tenant_id]), 2)
 })
 
 test('the same batch inserted twice is counted once', async (t) => {
@@ -58,7 +58,7 @@ for (const target of postgresTargets()) {
       t.equal(outcome.delivered, 250)
       t.equal(outcome.transientError, undefined)
       t.equal(await reportedTenants(ch.client, ids), 250)
-      t.equal(await rawCount(ch.client, ids), 250)
+      t.equal(await rawCount(ch.frameworksClient, ids), 250)
       t.equal(await pendingCount(pg.db), 0)
       const status = await outboxStatus(pg.db)
       t.equal(status.pending, 0)
@@ -95,7 +95,7 @@ for (const target of postgresTargets()) {
       const outcome = await healthy.runUntilIdle()
       t.equal(outcome.delivered, 50)
       const ids = [...first, ...second]
-      t.equal(await rawCount(ch.client, ids), 50)
+      t.equal(await rawCount(ch.frameworksClient, ids), 50)
       t.equal(await reportedTenants(ch.client, ids), 50)
       t.equal(await pendingCount(pg.db), 0)
     })
@@ -109,7 +109,7 @@ for (const target of postgresTargets()) {
       const b = createRelay({ db: pg.db, claimMode, clickhouse: ch, batchSize: 25 })
       const [ra, rb] = await Promise.all([a.runUntilIdle(), b.runUntilIdle()])
       t.equal(ra.delivered + rb.delivered, 300)
-      t.equal(await rawCount(ch.client, ids), 300)
+      t.equal(await rawCount(ch.frameworksClient, ids), 300)
       t.equal(await reportedTenants(ch.client, ids), 300)
     })
 
@@ -123,7 +123,7 @@ for (const target of postgresTargets()) {
       // A relay that died after inserting, with its batch re-formed differently: deliver the rows again.
       await pg.db.updateTable('attribution_outbox').set({ delivered_at: null, available_at: new Date(0) }).where('tenant_id', '=', ids[0] as string).execute()
       t.equal((await relay.runUntilIdle()).delivered, 1)
-      t.equal(await rawCount(ch.client, ids), 4)
+      t.equal(await rawCount(ch.frameworksClient, ids), 4)
       t.equal(await reportedTenants(ch.client, ids), 3)
     })
 

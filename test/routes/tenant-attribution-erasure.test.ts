@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto'
 import type { ClickHouseClient } from '@clickhouse/client'
 import Fastify from 'fastify'
 import type { Kysely } from 'kysely'
-import { openClickHouse } from '../../src/clickhouse/client.ts'
+import { openClickHouse, type ClickHouseHandle } from '../../src/clickhouse/client.ts'
 import { problemErrorHandler } from '../../src/errors.ts'
 import { pendingErasureJobs } from '../../src/store/erasure-jobs.repository.ts'
 import { createRelay, type Relay } from '../../src/ingest/relay.ts'
@@ -36,7 +36,7 @@ type Row = Record<string, unknown>
 async function acquisitionRows (client: ClickHouseClient, tenantId: string): Promise<{ events: number, signups: number, reported: number }> {
   const res = await client.query({
     query: `SELECT
-      (SELECT count() FROM tenant_acquisition_events WHERE tenant_id = {t:UUID}) AS events,
+      (SELECT count() FROM periscope.tenant_acquisition_events WHERE tenant_id = {t:UUID}) AS events,
       (SELECT count() FROM attribution_signups WHERE tenant_id = {t:UUID}) AS signups,
       (SELECT count() FROM attribution_acquisitions WHERE tenant_id = {t:UUID}) AS reported`,
     query_params: { t: tenantId },
@@ -67,14 +67,14 @@ async function settle (db: Kysely<Database>): Promise<void> {
  * The client with a hook that runs before an INSERT reaches ClickHouse: a relay "mid-batch",
  * which has claimed an event and not yet written it.
  */
-function beforeInsert (client: ClickHouseClient, hook: () => Promise<void>): ClickHouseClient {
+function beforeInsert (ch: ClickHouseHandle, hook: () => Promise<void>): ClickHouseHandle {
   let fired = false
-  return new Proxy(client, {
+  const client = new Proxy(ch.client, {
     get (target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver) as unknown
       if (prop !== 'command' || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value
       return async (params: { query: string }) => {
-        if (!fired && params.query.startsWith('INSERT INTO tenant_acquisition_events')) {
+        if (!fired && params.query.startsWith('INSERT INTO periscope.tenant_acquisition_events')) {
           fired = true
           await hook()
         }
@@ -82,6 +82,7 @@ function beforeInsert (client: ClickHouseClient, hook: () => Promise<void>): Cli
       }
     }
   })
+  return { ...ch, client }
 }
 
 for (const target of postgresTargets()) {
@@ -148,7 +149,7 @@ for (const target of postgresTargets()) {
       const other = await signup(db)
       // Another relay runs the erasure's first pass before the claimed event lands in ClickHouse.
       const midBatch = relayOf({
-        clickhouse: beforeInsert(ch.client, async () => {
+        clickhouse: beforeInsert(ch, async () => {
           t.equal((await erase(tenantId)).statusCode, 204)
           await relayOf().runUntilIdle()
         })
@@ -167,7 +168,7 @@ for (const target of postgresTargets()) {
         const midBatch = relayOf({
           claimMode: 'lock',
           // Not awaited: the erasure blocks on the locked outbox row until the batch commits.
-          clickhouse: beforeInsert(ch.client, async () => { erasure = erase(tenantId) })
+          clickhouse: beforeInsert(ch, async () => { erasure = erase(tenantId) })
         })
         t.equal((await midBatch.runUntilIdle()).transientError, undefined)
         t.equal((await erasure)?.statusCode, 204)
@@ -183,7 +184,7 @@ for (const target of postgresTargets()) {
       await relay.runUntilIdle()
       t.same(await acquisitionRows(ch.client, tenantId), NOTHING)
       // An insert whose outcome its relay never learnt, landing late.
-      await ch.client.insert({
+      await ch.frameworksClient.insert({
         table: 'tenant_acquisition_events',
         format: 'JSONEachRow',
         values: [{ timestamp: '2026-06-01 00:00:00', tenant_id: tenantId, signup_channel: 'web', signup_method: 'email_password', is_agent: 0, event_data: '{"source":"outbox"}' }]

@@ -16,7 +16,7 @@ const empty = { tenant_acquisition_events: 0, tenant_viewer_daily_store: 0, proc
 
 test('mode never and a server under mode auto leave an empty engine empty', async (t) => {
   t.same(await seedDemoIfEmpty(ch, { mode: 'never' }), { seeded: false, reason: 'disabled' })
-  t.same(await seedDemoIfEmpty({ client: ch.client, engine: 'server' }), { seeded: false, reason: 'server' })
+  t.same(await seedDemoIfEmpty({ ...ch, engine: 'server' }), { seeded: false, reason: 'server' })
   t.same(await countSeededRows(ch.frameworksClient), empty)
 })
 
