@@ -18,8 +18,11 @@ if (migrated.error !== undefined) throw migrated.error
 const OPTIONS: DemoDataOptions = { tenants: 2000, days: 200, seed: 7, end: '2026-06-30', trackingStartFraction: 0.25 }
 const FIXTURE = fileURLToPath(new URL('./fixtures/seed-checksums.ts', import.meta.url))
 
+/** The package's own database: its objects are named with it, FrameWorks' are the queries' current database. */
+const OURS = ch.attributionDatabase
+
 async function rows<T> (query: string, params: Record<string, unknown> = {}): Promise<T[]> {
-  const res = await ch.client.query({ query, query_params: params, format: 'JSONEachRow' })
+  const res = await ch.frameworksClient.query({ query, query_params: params, format: 'JSONEachRow' })
   return res.json<T>()
 }
 async function one (query: string, params: Record<string, unknown> = {}): Promise<number> {
@@ -30,7 +33,7 @@ async function one (query: string, params: Record<string, unknown> = {}): Promis
 // Merges would collapse the early refreshes at any moment; held here so the test sees them, as a
 // report sees a busy store between merges.
 for (const store of ['tenant_viewer_daily_store', 'processing_daily_store', 'api_usage_daily_store', 'tenant_analytics_daily_store']) {
-  await ch.client.command({ query: `SYSTEM STOP MERGES ${store}` })
+  await ch.frameworksClient.command({ query: `SYSTEM STOP MERGES ${store}` })
 }
 const summary = await seedDemoData(ch, OPTIONS)
 
@@ -50,13 +53,13 @@ test('another seed gives other rows', async (t) => {
   await seedDemoData(ch, { ...OPTIONS, replace: true })
   t.same(await demoDataChecksums(ch.frameworksClient), before, 'seeding again with replace restores the very same rows')
   // The package's copies hold exactly this seed's tenants and usage, none left from the other seed.
-  t.equal(await one('SELECT count() AS n FROM attribution_signups FINAL'), await one('SELECT uniqExact(tenant_id) AS n FROM tenant_acquisition_events'))
+  t.equal(await one(`SELECT count() AS n FROM ${OURS}.attribution_signups FINAL`), await one('SELECT uniqExact(tenant_id) AS n FROM tenant_acquisition_events'))
   const active = `SELECT day, tenant_id FROM (
     SELECT day, tenant_id, viewer_hours AS v FROM tenant_viewer_daily UNION ALL
     SELECT day, tenant_id, media_seconds FROM processing_daily UNION ALL
     SELECT day, tenant_id, toFloat64(requests) FROM api_usage_daily UNION ALL
     SELECT day, tenant_id, toFloat64(egress_bytes) FROM tenant_analytics_daily) GROUP BY day, tenant_id HAVING sum(v) > 0`
-  t.equal(await one('SELECT count() AS n FROM attribution_usage_daily'), await one(`SELECT count() AS n FROM (${active})`))
+  t.equal(await one(`SELECT count() AS n FROM ${OURS}.attribution_usage_daily`), await one(`SELECT count() AS n FROM (${active})`))
 })
 
 test('a second run without replace is refused and leaves the rows alone', async (t) => {
@@ -109,7 +112,7 @@ test('acquisition events come as FrameWorks writes them: replayed, and some with
   const goRows = await one("SELECT count() AS n FROM tenant_acquisition_events WHERE JSONExtractString(event_data, 'attribution', 'client_kind') = ''")
   t.ok(goRows > tenants * 0.2 && goRows < tenants * 0.5, `${goRows} rows without derived fields`)
   // Every tenant counts once in the package's view of them, whatever its copies.
-  t.equal(await one('SELECT count() AS n FROM attribution_acquisitions'), tenants)
+  t.equal(await one(`SELECT count() AS n FROM ${OURS}.attribution_acquisitions`), tenants)
 })
 
 test('the rollup stores hold earlier refreshes of some keys and all-zero rows, and the views the latest', async (t) => {
@@ -139,7 +142,7 @@ test('tenant_analytics_daily carries the playback egress of every viewer row, pl
   t.ok(Number(r?.restreaming) > Number(r?.live) * 0.15 && Number(r?.restreaming) < Number(r?.live) * 0.45, `${String(r?.restreaming)} of ${String(r?.live)} live tenants restream`)
   t.equal(await one('SELECT count() AS n FROM tenant_analytics_daily WHERE (day, tenant_id) NOT IN (SELECT day, tenant_id FROM tenant_viewer_daily)'), 0, 'no egress without a viewer row')
   // The reports' network egress is FrameWorks' figure, not the playback one.
-  t.equal(await one('SELECT round(sum(egress_gb), 3) AS n FROM attribution_usage_daily'), await one('SELECT round(sum(egress_bytes) / pow(2, 30), 3) AS n FROM tenant_analytics_daily'))
+  t.equal(await one(`SELECT round(sum(egress_gb), 3) AS n FROM ${OURS}.attribution_usage_daily`), await one('SELECT round(sum(egress_bytes) / pow(2, 30), 3) AS n FROM tenant_analytics_daily'))
 })
 
 test('some tenants never activate and some churn', async (t) => {
@@ -151,17 +154,17 @@ test('some tenants never activate and some churn', async (t) => {
 test('signups cover every path, agents and channel groups', async (t) => {
   const methods = (await rows<{ v: string }>('SELECT DISTINCT toString(signup_method) AS v FROM tenant_acquisition_events')).map((r) => r.v).sort()
   t.same(methods, ['api_key', 'email_password', 'wallet_arbitrum', 'wallet_base', 'wallet_ethereum', 'x402_usdc'])
-  const [top] = await rows<{ v: string }>('SELECT toString(signup_method) AS v FROM attribution_acquisitions GROUP BY v ORDER BY count() DESC LIMIT 1')
+  const [top] = await rows<{ v: string }>(`SELECT toString(signup_method) AS v FROM ${OURS}.attribution_acquisitions GROUP BY v ORDER BY count() DESC LIMIT 1`)
   t.equal(top?.v, 'email_password', 'email/password is the most common method')
-  const kinds = (await rows<{ v: string }>('SELECT DISTINCT toString(client_kind) AS v FROM attribution_acquisitions WHERE is_agent = 1')).map((r) => r.v)
+  const kinds = (await rows<{ v: string }>(`SELECT DISTINCT toString(client_kind) AS v FROM ${OURS}.attribution_acquisitions WHERE is_agent = 1`)).map((r) => r.v)
   for (const kind of ['mcp_client', 'ai_coding_agent', 'x402_client', 'unknown']) t.ok(kinds.includes(kind), kind)
-  t.equal(await one("SELECT count() AS n FROM attribution_acquisitions WHERE client_kind != 'unknown' AND (is_agent = 1) != (client_kind != 'browser')"), 0)
+  t.equal(await one(`SELECT count() AS n FROM ${OURS}.attribution_acquisitions WHERE client_kind != 'unknown' AND (is_agent = 1) != (client_kind != 'browser')`), 0)
   // Channel groups as the reports derive them from the rows, with the capture plugin's rules.
-  const groups = (await rows<{ v: string }>('SELECT DISTINCT toString(channel_group) AS v FROM attribution_acquisitions')).map((r) => r.v)
+  const groups = (await rows<{ v: string }>(`SELECT DISTINCT toString(channel_group) AS v FROM ${OURS}.attribution_acquisitions`)).map((r) => r.v)
   for (const g of ['direct', 'organic_search', 'paid_search', 'ai_assistant', 'referral_program', 'email', 'organic_social', 'referral']) t.ok(groups.includes(g), g)
-  t.ok(await one("SELECT count() AS n FROM attribution_acquisitions WHERE channel_group = 'paid_search' AND utm_source IS NOT NULL AND utm_medium = 'cpc' AND utm_campaign IS NOT NULL") > 0, 'campaigns')
-  t.ok(await one("SELECT count() AS n FROM attribution_acquisitions WHERE referral_code IS NOT NULL AND referral_status = 'applied'") > 0, 'applied codes')
-  t.ok(await one("SELECT count() AS n FROM attribution_acquisitions WHERE referral_code IS NOT NULL AND referral_status NOT IN ('applied', '')") > 0, 'refused codes')
+  t.ok(await one(`SELECT count() AS n FROM ${OURS}.attribution_acquisitions WHERE channel_group = 'paid_search' AND utm_source IS NOT NULL AND utm_medium = 'cpc' AND utm_campaign IS NOT NULL`) > 0, 'campaigns')
+  t.ok(await one(`SELECT count() AS n FROM ${OURS}.attribution_acquisitions WHERE referral_code IS NOT NULL AND referral_status = 'applied'`) > 0, 'applied codes')
+  t.ok(await one(`SELECT count() AS n FROM ${OURS}.attribution_acquisitions WHERE referral_code IS NOT NULL AND referral_status NOT IN ('applied', '')`) > 0, 'refused codes')
 })
 
 test('processing has Livepeer, native AV and other rows with codecs', async (t) => {
