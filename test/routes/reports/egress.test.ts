@@ -3,8 +3,9 @@
 // report's egress equals FrameWorks' operator figure, sum(egress_bytes) / 2^30, which this test
 // computes itself from FrameWorks' view and the fixture's signups.
 import t from 'tap'
+import { runUsageUpkeep } from '../../../src/clickhouse/usage-upkeep.ts'
 import { AUTH, buildReportsApp, csvObjects, openFixtureEngine } from './helpers.ts'
-import { ACQUISITIONS } from './fixture.ts'
+import { ACQUISITIONS, T3 } from './fixture.ts'
 
 const { ch, close } = await openFixtureEngine()
 const app = await buildReportsApp(ch, { publicStats: true })
@@ -114,4 +115,37 @@ t.test('the public stats\' egress equals the operator figure of each range', asy
   t.ok(allTime > sum(inRange(FROM, TO)), 'all time reaches beyond the report range')
   t.equal(body.all_time.egress_gb, allTime)
   t.equal(body.last_30_days.egress_gb, sum(inRange(String(body.last_30_days.from), String(body.last_30_days.to))))
+})
+
+t.test('restream that reaches only tenant_analytics_daily is in the reports after one upkeep run, and gone when rewritten to zero', async (t) => {
+  // T3 has no other usage on Feb 20: a day with restream delivery only.
+  const day = '2026-02-20'
+  let version = 0
+  const refresh = async (bytes: number): Promise<void> => {
+    version++
+    await ch.frameworksClient.command({
+      query: `INSERT INTO tenant_analytics_daily_store (day, tenant_id, total_streams, total_views, unique_viewers_state, egress_bytes, refresh_version_ms)
+        SELECT toDate({day:String}), toUUID({t:String}), 1, 0, arrayReduce('uniqCombinedState', CAST([], 'Array(String)')), {b:UInt64},
+          now64(3) + toIntervalMillisecond({v:UInt32})`,
+      query_params: { day, t: T3, b: bytes, v: version }
+    })
+  }
+  const dayRow = async (): Promise<Row> => {
+    const { data } = (await get(`/reports/network-usage?from=${day}&to=2026-02-21`)).json() as { data: Row[] }
+    return { egress_gb: data[0]?.egress_gb, active_tenants: data[0]?.active_tenants, viewer_hours: data[0]?.viewer_hours }
+  }
+  t.same(await dayRow(), { egress_gb: 0, active_tenants: 0, viewer_hours: 0 })
+
+  await refresh(1.5 * 2 ** 30)
+  const pass = await runUsageUpkeep(ch)
+  t.same({ mode: pass.mode, days: pass.days }, { mode: 'incremental', days: 1 }, 'only the rewritten day is recomputed')
+  const operator = sum((await operatorEgress()).filter((r) => r.day === day))
+  t.equal(operator, 1.5)
+  t.same(await dayRow(), { egress_gb: operator, active_tenants: 1, viewer_hours: 0 }, 'egress alone makes the tenant active')
+  const tenant = ((await get(`/reports/tenant-usage?from=${day}&to=2026-02-21`)).json() as { data: Row[] }).data
+  t.same(tenant.map((r) => [r.tenant_id, r.egress_gb]), [[T3, operator]])
+
+  await refresh(0)
+  await runUsageUpkeep(ch)
+  t.same(await dayRow(), { egress_gb: 0, active_tenants: 0, viewer_hours: 0 }, 'a key FrameWorks rewrote to zero is no activity')
 })
