@@ -9,11 +9,18 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import {
   attributionCapturePlugin, createRelay, createUsageUpkeep, ingestRoutes, migrateClickHouse, migrateToLatest, openClickHouse,
   openPostgres, problemErrorHandler, referralCodeRoutes, reportsPlugin, seedDemoIfEmpty, skipAttribution, tenantAttributionRoutes,
-  type ClickHouseHandle, type PostgresHandle
+  type ClickHouseHandle, type PostgresHandle, type UsageUpkeep
 } from '@frameworks/attribution'
 import { clickHouseOptionsOf, type GatewayConfig } from './config.ts'
 import { signupRoutesPlugin } from './signup/index.ts'
 import { migrateExample, type ExampleDatabase } from './signup/example.repository.ts'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The gateway's usage upkeep (`runOnce` waits for a running pass, then runs one). */
+    usageUpkeep: UsageUpkeep
+  }
+}
 
 export interface BuildOptions {
   logger?: FastifyServerOptions['logger']
@@ -77,6 +84,7 @@ async function assembleGateway (app: FastifyInstance, config: Readonly<GatewayCo
       else upkeepLog.info({ ...result }, 'usage upkeep done')
     }
   })
+  app.decorate('usageUpkeep', upkeep)
   app.addHook('onReady', async () => {
     relay.start()
     upkeep.start()

@@ -8,7 +8,7 @@ import type { ClickHouseHandle } from '../clickhouse/client.ts'
 import type { Kysely } from 'kysely'
 import { ERR_INVALID_OPTION } from '../errors.ts'
 import type { Database } from '../store/database.ts'
-import { DEFAULT_ACQUISITION_TABLE, checkAcquisitionTable } from './acquisition-writer.ts'
+import { checkAcquisitionTable } from './acquisition-writer.ts'
 
 export const DEFAULT_BATCH_SIZE = 2_000
 /** How many batches a relay inserts at once unless `concurrency` says otherwise. */
@@ -89,7 +89,8 @@ export interface RelayOptions<DB extends Database = Database> {
 
 /** `RelayOptions` after `normalizeRelayOptions`: every tuning value set and checked. */
 export interface NormalizedRelayOptions {
-  table: string
+  /** Undefined: `tenant_acquisition_events` in FrameWorks' database. */
+  table: string | undefined
   batchSize: number
   concurrency: number
   claimMode: 'lease' | 'lock'
@@ -118,7 +119,7 @@ export function normalizeRelayOptions (options: Omit<RelayOptions, 'db' | 'click
   const leaseMs = positiveInt('leaseMs', options.leaseMs, DEFAULT_LEASE_MS)
   const normalized: NormalizedRelayOptions = {
     // Checked here too: at insert time a bad name would only look like an outage, retried forever.
-    table: checkAcquisitionTable(options.table ?? DEFAULT_ACQUISITION_TABLE),
+    table: options.table === undefined ? undefined : checkAcquisitionTable(options.table),
     batchSize: positiveInt('batchSize', options.batchSize, DEFAULT_BATCH_SIZE),
     concurrency: positiveInt('concurrency', options.concurrency, DEFAULT_CONCURRENCY),
     claimMode: options.claimMode ?? 'lease',

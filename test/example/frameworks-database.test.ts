@@ -16,8 +16,8 @@ test('the gateway on an existing FrameWorks periscope database serves its report
   const prepared = await mkdtemp(join(tmpdir(), 'fw-periscope-'))
   t.teardown(() => rm(prepared, { recursive: true, force: true }))
   const ch = await openClickHouse({ dataDir: join(prepared, 'chdb'), database: 'periscope' })
-  await createFrameworksPeriscope(ch.client)
-  await loadFixture(ch.client)
+  await createFrameworksPeriscope(ch.frameworksClient)
+  await loadFixture(ch.frameworksClient)
   await ch.close()
 
   const { app } = await buildTestGateway(t, target!, {
@@ -28,6 +28,8 @@ test('the gateway on an existing FrameWorks periscope database serves its report
     COOKIE_SECRETS: 'p'.repeat(40)
   })
   await app.ready()
+  // The first upkeep pass (a full build here) runs in the background from ready: wait for it.
+  await app.usageUpkeep.runOnce()
   const res = await app.inject({ url: '/reports/network-usage?from=2026-01-01&to=2026-03-01&granularity=month', headers: { authorization: `Bearer ${OPERATOR}` } })
   t.equal(res.statusCode, 200, res.body)
   const body = res.json<{ data: Array<Record<string, unknown>>, meta: Record<string, unknown> }>()
@@ -42,6 +44,6 @@ test('the gateway on an existing FrameWorks periscope database serves its report
   // Nothing was seeded into FrameWorks' tables: they hold exactly what FrameWorks wrote.
   const after = await openClickHouse({ dataDir: join(prepared, 'chdb'), database: 'periscope' })
   t.teardown(() => after.close())
-  const counted = await after.client.query({ query: 'SELECT count() AS n FROM tenant_acquisition_events', format: 'JSONEachRow' })
+  const counted = await after.frameworksClient.query({ query: 'SELECT count() AS n FROM tenant_acquisition_events', format: 'JSONEachRow' })
   t.equal(Number((await counted.json<{ n: string }>())[0]?.n), ACQUISITIONS.filter((a) => a.timestamp >= '2024').length)
 })
