@@ -23,7 +23,7 @@ export const networkUsageSchema = {
   operationId: 'getNetworkUsage',
   tags: REPORT_TAGS,
   summary: 'Network usage per day, ISO week or month',
-  description: 'Viewer hours, egress, sessions, network-wide unique viewers, Livepeer and native processing, API requests and active tenants per period, from the hourly snapshot of FrameWorks\' views `tenant_viewer_daily`, `tenant_analytics_daily` (egress), `processing_daily` and `api_usage_daily` (at most about an hour behind them). Every period of the range appears, zero-filled.',
+  description: 'Viewer hours, egress, sessions, network-wide unique viewers, Livepeer and native processing, API requests and active tenants per period, from the package\'s snapshot of FrameWorks\' views `tenant_viewer_daily`, `tenant_analytics_daily` (egress), `processing_daily` and `api_usage_daily`, which the hourly upkeep keeps at most about an hour behind them. Every period of the range appears, zero-filled.',
   produces: PRODUCES,
   querystring: Type.Object({ ...rangeParams, granularity: granularityParam }, { additionalProperties: false }),
   response: {
