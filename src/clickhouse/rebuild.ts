@@ -176,7 +176,7 @@ SETTINGS insert_deduplicate = 0`,
     }
   }
 
-  const usage = await runUsageUpkeep(ch, { full: true })
+  const usage = await runUsageUpkeep(ch, { full: true, copySignups: false })
 
   const legacyDropped: string[] = []
   if (options.dropLegacy === true) {

@@ -122,6 +122,8 @@ export interface UsageUpkeepOptions {
   reconcileEveryMs?: number
   /** Force a full build (the rebuild; a test). */
   full?: boolean
+  /** Copy FrameWorks' Go-ingest acquisition rows first (default true; the rebuild copies its own). */
+  copySignups?: boolean
   /** Test hook: called after each month is swapped in; throwing stops the run there. */
   afterPartition?: (partition: number) => void | Promise<void>
 }
@@ -251,7 +253,7 @@ async function logRun (client: ClickHouseClient, row: Row): Promise<void> {
 export async function runUsageUpkeep (ch: ClickHouseHandle, options: UsageUpkeepOptions = {}): Promise<UsageUpkeepResult> {
   const t0 = Date.now()
   const client = ch.client
-  const signupsCopied = await copyFrameworksSignups(ch)
+  const signupsCopied = options.copySignups === false ? 0 : await copyFrameworksSignups(ch)
   const [clock] = await rowsOf<{ now: string }>(client, "SELECT toString(now64(3, 'UTC')) AS now")
   const now = clock?.now as string
   const log = await readLog(client)
