@@ -27,7 +27,8 @@ const PAGE_FILES: Record<string, string> = {
   'app.js': 'text/javascript; charset=utf-8',
   'api.js': 'text/javascript; charset=utf-8',
   'charts.js': 'text/javascript; charset=utf-8',
-  'format.js': 'text/javascript; charset=utf-8'
+  'format.js': 'text/javascript; charset=utf-8',
+  'view.js': 'text/javascript; charset=utf-8'
 }
 
 /** `vendor/<name>` → the module it is, resolved from this package's dependencies. */

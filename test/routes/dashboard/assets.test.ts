@@ -17,7 +17,7 @@ const run = promisify(execFile)
 const root = join(import.meta.dirname, '..', '..', '..')
 // The dashboard's files need no engine: a handle that is never queried.
 const unused = { client: {}, engine: 'server', database: 'default', streamQuery: () => { throw new Error('no queries here') }, close: async () => {} } as unknown as ClickHouseHandle
-const SERVED = ['/dashboard/', '/dashboard/app.js', '/dashboard/api.js', '/dashboard/charts.js', '/dashboard/format.js', '/dashboard/dashboard.css', '/dashboard/vendor/echarts.js', '/dashboard/vendor/openapi-fetch.js']
+const SERVED = ['/dashboard/', '/dashboard/app.js', '/dashboard/api.js', '/dashboard/charts.js', '/dashboard/format.js', '/dashboard/view.js', '/dashboard/dashboard.css', '/dashboard/vendor/echarts.js', '/dashboard/vendor/openapi-fetch.js']
 
 async function appWith (dashboard: boolean, prefix?: string): Promise<FastifyInstance> {
   const app = Fastify()
@@ -96,7 +96,7 @@ t.test('the dashboard\'s client types are what openapi-typescript generates from
 t.test('the published package holds every served file and serves them from the build under plain node', async (t) => {
   const { stdout: packed } = await run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root })
   const files = new Set((JSON.parse(packed) as Array<{ files: Array<{ path: string }> }>)[0]?.files.map((f) => f.path))
-  for (const name of ['index.html', 'app.js', 'api.js', 'charts.js', 'format.js', 'dashboard.css']) t.ok(files.has(`dashboard/${name}`), `dashboard/${name} is published`)
+  for (const name of ['index.html', 'app.js', 'api.js', 'charts.js', 'format.js', 'view.js', 'dashboard.css']) t.ok(files.has(`dashboard/${name}`), `dashboard/${name} is published`)
   t.ok(files.has('dist/routes/dashboard/index.js'))
   // No tsx: the built package by its name, with its runtime dependencies, as a gateway runs it.
   const script = [
