@@ -9,7 +9,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import {
   attributionCapturePlugin, createRelay, ingestRoutes, migrateClickHouse, migrateToLatest, openClickHouse, openPostgres,
   problemErrorHandler, referralCodeRoutes, reportsPlugin, seedDemoIfEmpty, skipAttribution, tenantAttributionRoutes,
-  waitForUsageRefresh, type ClickHouseHandle, type PostgresHandle
+  waitForUsageRefresh, type ClickHouseHandle, type PostgresHandle, type Relay
 } from '@frameworks/attribution'
 import { clickHouseOptionsOf, type GatewayConfig } from './config.ts'
 import { signupRoutesPlugin } from './signup/index.ts'
@@ -17,6 +17,21 @@ import { migrateExample, type ExampleDatabase } from './signup/example.repositor
 
 export interface BuildOptions {
   logger?: FastifyServerOptions['logger']
+  /**
+   * `background` (default): the outbox relay starts when the app is ready and drains when it
+   * closes. `manual`: it never starts on its own; whoever built the app delivers with
+   * `relayOf(app).runUntilIdle()` (tests do, instead of waiting for the loop).
+   */
+  relay?: 'background' | 'manual'
+}
+
+const relays = new WeakMap<FastifyInstance, Relay>()
+
+/** The outbox relay of a gateway that `buildGateway` built (drained when the app closes). */
+export function relayOf (app: FastifyInstance): Relay {
+  const relay = relays.get(app)
+  if (relay === undefined) throw new Error('this app was not built by buildGateway')
+  return relay
 }
 
 /** Builds the example gateway (not yet listening). Closing it closes every engine it opened. */
@@ -36,7 +51,7 @@ export async function buildGateway (config: Readonly<GatewayConfig>, options: Bu
   let clickhouse: ClickHouseHandle | undefined
   try {
     clickhouse = await openClickHouse(clickHouseOptionsOf(config))
-    await assembleGateway(app, config, postgres, clickhouse)
+    await assembleGateway(app, config, postgres, clickhouse, options.relay ?? 'background')
     return app
   } catch (err) {
     // A gateway that failed to build is never closed by its caller, so its onClose hooks
@@ -48,7 +63,7 @@ export async function buildGateway (config: Readonly<GatewayConfig>, options: Bu
 }
 
 /** Everything after the engines are open: migrations, relay, demo data, the plugins and routes. */
-async function assembleGateway (app: FastifyInstance, config: Readonly<GatewayConfig>, postgres: PostgresHandle<ExampleDatabase>, clickhouse: ClickHouseHandle): Promise<void> {
+async function assembleGateway (app: FastifyInstance, config: Readonly<GatewayConfig>, postgres: PostgresHandle<ExampleDatabase>, clickhouse: ClickHouseHandle, relayMode: 'background' | 'manual'): Promise<void> {
   // The package's tables, then the example's own (tenants, users, …) with their own record.
   for (const migrate of [migrateToLatest, migrateExample]) {
     const result = await migrate(postgres.db, { schema: config.pgSchema })
@@ -58,8 +73,8 @@ async function assembleGateway (app: FastifyInstance, config: Readonly<GatewayCo
   // ── ClickHouse ────────────────────────────────────────────────────
   // A server from CLICKHOUSE_URL, else chDB in DATA_DIR, in CLICKHOUSE_DATABASE (`periscope`
   // on FrameWorks: its tables are used as they are, the package adds its own beside them).
-  // The relay starts once the app is ready and is drained before ClickHouse and Postgres
-  // close (onClose hooks run last-in, first-out, so this one runs before the Postgres one
+  // The relay starts once the app is ready (unless built with `relay: 'manual'`) and is
+  // drained before ClickHouse and Postgres close (onClose hooks run last-in, first-out, so this one runs before the Postgres one
   // above). Later sections use `clickhouse` (e.g. the reports plugin) and `relay` (operator
   // routes).
   const clickhouseMigrated = await migrateClickHouse(clickhouse.client)
@@ -68,7 +83,8 @@ async function assembleGateway (app: FastifyInstance, config: Readonly<GatewayCo
   // serve reports after it.
   await waitForUsageRefresh(clickhouse.client)
   const relay = createRelay({ db: postgres.db, clickhouse: clickhouse.client, logger: app.log.child({ module: 'relay' }) })
-  app.addHook('onReady', async () => { relay.start() })
+  relays.set(app, relay)
+  if (relayMode === 'background') app.addHook('onReady', async () => { relay.start() })
   app.addHook('onClose', async () => {
     await relay.drain()
     await clickhouse.close()
