@@ -13,12 +13,13 @@ import { MAX_RANGE_DAYS, presetRange } from './format.js'
 
 /** The range presets, in days. */
 export const PRESET_DAYS = [30, 90, 365]
+/** The preset a view without a valid range shows. */
 export const DEFAULT_DAYS = 30
 /** @type {Granularity[]} */
 export const GRANULARITIES = ['day', 'week', 'month']
 /** @type {Dimension[]} */
 export const DIMENSIONS = ['channel_group', 'signup_channel', 'signup_method', 'client_kind', 'is_agent', 'utm_source', 'utm_medium', 'utm_campaign', 'referral_code']
-/** The cohort heatmap's metrics (columns of the cohort-usage report). */
+/** The cohort heatmap's metrics (columns of the cohort-usage report; the options of `#cohort-metric`). */
 export const COHORT_METRICS = ['viewer_hours', 'egress_gb', 'livepeer_seconds', 'native_seconds', 'api_requests']
 
 /**
