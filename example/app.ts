@@ -74,9 +74,9 @@ async function assembleGateway (app: FastifyInstance, config: Readonly<GatewayCo
   // A server from CLICKHOUSE_URL, else chDB in DATA_DIR, in CLICKHOUSE_DATABASE (`periscope`
   // on FrameWorks: its tables are used as they are, the package adds its own beside them).
   // The relay starts once the app is ready (unless built with `relay: 'manual'`) and is
-  // drained before ClickHouse and Postgres close (onClose hooks run last-in, first-out, so this one runs before the Postgres one
-  // above). Later sections use `clickhouse` (e.g. the reports plugin) and `relay` (operator
-  // routes).
+  // drained before ClickHouse and Postgres close (onClose hooks run last-in, first-out, so
+  // this one runs before the Postgres one above). Later sections use `clickhouse` (e.g. the
+  // reports plugin) and `relay` (operator routes).
   const clickhouseMigrated = await migrateClickHouse(clickhouse.client)
   if (clickhouseMigrated.error !== undefined) throw clickhouseMigrated.error
   // A first migration (and, on chDB, every start) begins a snapshot of FrameWorks' usage:
