@@ -1,17 +1,18 @@
 // The operator dashboard: sign-in, controls, and five panels that load in parallel from the
-// report routes (through the typed client in api.js). The token lives in sessionStorage only.
+// report routes (through the typed client in api.js). The token lives in sessionStorage only;
+// the view (range, granularity, dimension, cohort metric) lives in the URL (view.js), so a
+// reload, the back button or a shared link shows the same view.
 import * as echarts from 'echarts'
 import { RefusedError, csvUrl, fetchCsv, loadReports, reportsClient } from './api.js'
 import { FUNNEL_STAGES, cohortHeatmapOption, funnelOption, networkUsageOption } from './charts.js'
 import { addDays, customRange, dataFromNote, formatNumber, formatRate, hoursOf, presetRange } from './format.js'
+import { DIMENSIONS, readView, viewQuery } from './view.js'
 
 /** @typedef {import('./api.js').Selection} Selection */
 /** @typedef {import('./api.js').Dimension} Dimension */
 /** @typedef {import('./api.js').Granularity} Granularity */
 
 const TOKEN_KEY = 'fw-attribution-operator-token'
-const DIMENSIONS = /** @type {Dimension[]} */ (['channel_group', 'signup_channel', 'signup_method', 'client_kind', 'is_agent', 'utm_source', 'utm_medium', 'utm_campaign', 'referral_code'])
-const DEFAULT_DAYS = 30
 
 /**
  * @template {Element} T
@@ -42,13 +43,15 @@ const controlsError = $('#controls-error', HTMLElement)
 const summary = $('#range-summary', HTMLElement)
 const presetButtons = [...document.querySelectorAll('.presets button')].filter((b) => b instanceof HTMLButtonElement)
 
-for (const d of DIMENSIONS) dimensionSelect.append(new Option(d.replaceAll('_', ' '), d, d === 'channel_group', d === 'channel_group'))
+for (const d of DIMENSIONS) dimensionSelect.append(new Option(d.replaceAll('_', ' '), d))
 
 const client = reportsClient(() => sessionStorage.getItem(TOKEN_KEY))
 
+const initial = readView(window.location.search)
 /** @type {Selection} */
-let selection = { ...presetRange(DEFAULT_DAYS), granularity: 'day', dimension: 'channel_group' }
-let activeDays = /** @type {number | null} */ (DEFAULT_DAYS)
+let selection = initial.selection
+let activeDays = initial.days
+metricSelect.value = initial.metric
 let generation = 0
 let controller = new AbortController()
 /** @type {Array<Record<string, unknown>>} */
@@ -262,21 +265,45 @@ signInForm.addEventListener('submit', (event) => {
 })
 signOutButton.addEventListener('click', () => signOut())
 
-// ── controls ──────────────────────────────────────────────────────────────────
+// ── controls and the URL ─────────────────────────────────────────────────────
 function syncControls () {
   for (const b of presetButtons) b.setAttribute('aria-pressed', String(Number(b.dataset.days) === activeDays))
   fromInput.value = selection.from
   toInput.value = addDays(selection.to, -1)
   granularitySelect.value = selection.granularity
+  dimensionSelect.value = selection.dimension
   controlsError.hidden = true
+}
+
+/**
+ * Writes the view into the address bar: a new history entry for a choice (`push`, so Back
+ * returns to the view before), or the same entry (`replace`, for the view read at load).
+ * @param {'push' | 'replace'} how
+ */
+function rememberView (how) {
+  const query = viewQuery({ selection, days: activeDays, metric: metricSelect.value })
+  if (query === window.location.search) return
+  const url = `${window.location.pathname}${query}`
+  if (how === 'push') window.history.pushState(null, '', url)
+  else window.history.replaceState(null, '', url)
+}
+
+/** Shows a choice of the controls and remembers it as a new history entry. */
+function choose () {
+  syncControls()
+  rememberView('push')
+  if (!dashboard.hidden) load()
+}
+
+function redrawCohorts () {
+  if (panel('cohort-usage').dataset.state === 'ready') draw('cohort-usage', cohortHeatmapOption(cohortRows, metricSelect.value), keyOf(selection))
 }
 
 for (const button of presetButtons) {
   button.addEventListener('click', () => {
     activeDays = Number(button.dataset.days)
     selection = { ...selection, ...presetRange(activeDays) }
-    syncControls()
-    load()
+    choose()
   })
 }
 controls.addEventListener('submit', (event) => {
@@ -289,19 +316,32 @@ controls.addEventListener('submit', (event) => {
   }
   activeDays = null
   selection = { ...selection, ...range }
-  syncControls()
-  load()
+  choose()
 })
 granularitySelect.addEventListener('change', () => {
   selection = { ...selection, granularity: /** @type {Granularity} */ (granularitySelect.value) }
-  load()
+  choose()
 })
 dimensionSelect.addEventListener('change', () => {
   selection = { ...selection, dimension: /** @type {Dimension} */ (dimensionSelect.value) }
-  load()
+  choose()
 })
 metricSelect.addEventListener('change', () => {
-  if (panel('cohort-usage').dataset.state === 'ready') draw('cohort-usage', cohortHeatmapOption(cohortRows, metricSelect.value), keyOf(selection))
+  rememberView('push')
+  redrawCohorts()
+})
+// Back and Forward: show the view of that entry.
+window.addEventListener('popstate', () => {
+  const view = readView(window.location.search)
+  const reload = keyOf(view.selection) !== keyOf(selection)
+  selection = view.selection
+  activeDays = view.days
+  const redraw = metricSelect.value !== view.metric
+  metricSelect.value = view.metric
+  syncControls()
+  if (dashboard.hidden) return
+  if (reload) load()
+  else if (redraw) redrawCohorts()
 })
 
 // CSV: the link's address needs the token, so the page fetches it and saves the answer.
@@ -332,5 +372,7 @@ for (const link of dashboard.querySelectorAll('a.csv')) {
 }
 
 syncControls()
+// The view as read (an unknown value became its default), without a new history entry.
+rememberView('replace')
 if (sessionStorage.getItem(TOKEN_KEY) !== null) showDashboard()
 else tokenInput.focus()

@@ -9,7 +9,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import {
   attributionCapturePlugin, createRelay, createUsageUpkeep, ingestRoutes, migrateClickHouse, migrateToLatest, openClickHouse,
   openPostgres, problemErrorHandler, referralCodeRoutes, reportsPlugin, seedDemoIfEmpty, skipAttribution, tenantAttributionRoutes,
-  type ClickHouseHandle, type PostgresHandle, type UsageUpkeep
+  type ClickHouseHandle, type PostgresHandle, type Relay, type UsageUpkeep
 } from '@frameworks/attribution'
 import { clickHouseOptionsOf, type GatewayConfig } from './config.ts'
 import { signupRoutesPlugin } from './signup/index.ts'
@@ -24,6 +24,21 @@ declare module 'fastify' {
 
 export interface BuildOptions {
   logger?: FastifyServerOptions['logger']
+  /**
+   * `background` (default): the outbox relay starts when the app is ready and drains when it
+   * closes. `manual`: it never starts on its own; whoever built the app delivers with
+   * `relayOf(app).runUntilIdle()` (tests do, instead of waiting for the loop).
+   */
+  relay?: 'background' | 'manual'
+}
+
+const relays = new WeakMap<FastifyInstance, Relay>()
+
+/** The outbox relay of a gateway that `buildGateway` built (drained when the app closes). */
+export function relayOf (app: FastifyInstance): Relay {
+  const relay = relays.get(app)
+  if (relay === undefined) throw new Error('this app was not built by buildGateway')
+  return relay
 }
 
 /** Builds the example gateway (not yet listening). Closing it closes every engine it opened. */
@@ -43,7 +58,7 @@ export async function buildGateway (config: Readonly<GatewayConfig>, options: Bu
   let clickhouse: ClickHouseHandle | undefined
   try {
     clickhouse = await openClickHouse(clickHouseOptionsOf(config))
-    await assembleGateway(app, config, postgres, clickhouse)
+    await assembleGateway(app, config, postgres, clickhouse, options.relay ?? 'background')
     return app
   } catch (err) {
     // A gateway that failed to build is never closed by its caller, so its onClose hooks
@@ -55,7 +70,7 @@ export async function buildGateway (config: Readonly<GatewayConfig>, options: Bu
 }
 
 /** Everything after the engines are open: migrations, relay, demo data, the plugins and routes. */
-async function assembleGateway (app: FastifyInstance, config: Readonly<GatewayConfig>, postgres: PostgresHandle<ExampleDatabase>, clickhouse: ClickHouseHandle): Promise<void> {
+async function assembleGateway (app: FastifyInstance, config: Readonly<GatewayConfig>, postgres: PostgresHandle<ExampleDatabase>, clickhouse: ClickHouseHandle, relayMode: 'background' | 'manual'): Promise<void> {
   // The package's tables, then the example's own (tenants, users, …) with their own record.
   for (const migrate of [migrateToLatest, migrateExample]) {
     const result = await migrate(postgres.db, { schema: config.pgSchema })
@@ -66,14 +81,15 @@ async function assembleGateway (app: FastifyInstance, config: Readonly<GatewayCo
   // A server from CLICKHOUSE_URL, else chDB in DATA_DIR. FrameWorks' database
   // (CLICKHOUSE_DATABASE, `periscope`) is only read and appended to; everything of the
   // package's lives in its own (CLICKHOUSE_ATTRIBUTION_DATABASE, `attribution`).
-  // The relay and the hourly usage upkeep start once the app is ready and are stopped before
-  // ClickHouse and Postgres close (onClose hooks run last-in, first-out, so this one runs
-  // before the Postgres one above). The upkeep's first pass runs at once, in the background:
+  // The relay (unless built with `relay: 'manual'`) and the hourly usage upkeep start once the
+  // app is ready and are stopped before ClickHouse and Postgres close (onClose hooks run
+  // last-in, first-out, so this one runs before the Postgres one above). The upkeep's first pass runs at once, in the background:
   // it catches up on what FrameWorks rewrote while the gateway was down (bounded work, not a
   // rebuild); on a Postgres server an advisory lock keeps two gateways from running it at once.
   const clickhouseMigrated = await migrateClickHouse(clickhouse)
   if (clickhouseMigrated.error !== undefined) throw clickhouseMigrated.error
   const relay = createRelay({ db: postgres.db, clickhouse, logger: app.log.child({ module: 'relay' }) })
+  relays.set(app, relay)
   const upkeepLog = app.log.child({ module: 'usage-upkeep' })
   const upkeep = createUsageUpkeep({
     clickhouse,
@@ -86,7 +102,7 @@ async function assembleGateway (app: FastifyInstance, config: Readonly<GatewayCo
   })
   app.decorate('usageUpkeep', upkeep)
   app.addHook('onReady', async () => {
-    relay.start()
+    if (relayMode === 'background') relay.start()
     upkeep.start()
   })
   app.addHook('onClose', async () => {

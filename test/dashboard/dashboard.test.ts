@@ -1,6 +1,8 @@
 // The operator dashboard end to end: the example gateway with seeded demo data, listening,
-// driven by Debian's Chromium (headless, through playwright-core). Screenshots at 1280 and
-// 390 px go to a temporary folder printed below (not committed).
+// driven by Debian's Chromium (headless, through playwright-core): sign-in, every control,
+// the view in the URL (reload, Back, shared links, bad values), the token never in a URL or
+// the history, and tables that scroll inside their panels at 1280 and 390 px. Screenshots at
+// 1280 and 390 px go to a temporary folder printed below (not committed).
 import t, { type Test } from 'tap'
 import { existsSync } from 'node:fs'
 import { mkdtemp, readFile } from 'node:fs/promises'
@@ -63,13 +65,22 @@ async function openPage (width: number, height: number): Promise<Watched> {
 // Page-side functions run in the browser (Playwright sends their source); this project's
 // TypeScript has no DOM library, so here are the few DOM names they use, for this file only.
 interface PageCanvas { width: number, height: number, getContext (kind: '2d'): { getImageData (x: number, y: number, w: number, h: number): { data: ArrayLike<number> } } }
+interface PageRect { left: number, right: number, width: number }
 interface PageElement {
   dataset: Record<string, string | undefined>
   querySelector (selector: string): PageCanvas | null
   closest (selector: string): PageElement | null
-  getBoundingClientRect (): { width: number }
+  getBoundingClientRect (): PageRect
+  parentElement: PageElement | null
+  scrollWidth: number
+  clientWidth: number
+  scrollLeft: number
+  firstElementChild: PageElement | null
+  lastElementChild: PageElement | null
 }
-declare const document: { querySelectorAll (selector: string): Iterable<PageElement>, documentElement: { scrollWidth: number } }
+interface PageTable extends PageElement { tHead: { rows: ArrayLike<PageElement> } | null }
+declare const document: { querySelectorAll (selector: string): Iterable<PageElement>, documentElement: { scrollWidth: number, clientWidth: number } }
+declare function getComputedStyle (el: PageElement): { overflowX: string, paddingRight: string }
 declare const sessionStorage: { length: number }
 declare const localStorage: { length: number }
 
@@ -114,6 +125,69 @@ async function checkTiles (t: Test, page: Page, range: { from: string, to: strin
   t.ok((expected['tile-viewer-hours'] ?? 0) > 0, 'the seeded usage shows')
   const months = network.data
   t.ok(months.reduce((s, r) => s + Number(r.active_tenants), 0) >= (expected['tile-active-tenants'] ?? 0), 'active tenants are distinct over the range, not summed over its months')
+}
+
+/** Every URL in the tab's history (Chromium's own list, through the DevTools protocol). */
+async function historyUrls (watched: Watched): Promise<string[]> {
+  const cdp = await watched.context.newCDPSession(watched.page)
+  const { entries } = await cdp.send('Page.getNavigationHistory')
+  await cdp.detach()
+  return entries.map((e) => e.url)
+}
+
+/** What the controls show: the view a user sees. */
+const controlsOf = (page: Page): Promise<Record<string, string | null>> => Promise.all([
+  page.getByLabel('From').inputValue(), page.getByLabel('To (inclusive)').inputValue(), page.getByLabel('Granularity').inputValue(),
+  page.getByLabel('Acquisition dimension').inputValue(), page.getByLabel('Metric').inputValue(),
+  page.locator('.presets [aria-pressed="true"]').count().then(async (n) => (n === 0 ? null : await page.locator('.presets [aria-pressed="true"]').textContent()))
+]).then(([from, last, granularity, dimension, metric, preset]) => ({ from, last, granularity, dimension, metric, preset }))
+
+/** The query string of the page's address. */
+const queryOf = (page: Page): Record<string, string> => Object.fromEntries(new URL(page.url()).searchParams)
+
+/**
+ * Each table of a panel, measured: whether it is wider than the room its panel gives it,
+ * whether anything sticks out of the panel (its scrollWidth past its clientWidth), whether
+ * the table's box stays inside the panel's, and whether scrolling the table to its end
+ * brings its last column into view.
+ */
+const tableFit = (page: Page) => page.evaluate(() => [...document.querySelectorAll('[data-panel] table')].map((el) => {
+  const table = el as PageTable
+  const panel = table.closest('[data-panel]') as PageElement
+  const wrap = table.parentElement as PageElement
+  const p = panel.getBoundingClientRect()
+  const w = wrap.getBoundingClientRect()
+  wrap.scrollLeft = wrap.scrollWidth
+  const head = table.tHead?.rows[0]
+  const last = head?.lastElementChild?.getBoundingClientRect()
+  const first = head?.firstElementChild?.getBoundingClientRect()
+  const fit = {
+    panel: panel.dataset.panel ?? '?',
+    wide: table.scrollWidth > wrap.clientWidth,
+    overflow: panel.scrollWidth - panel.clientWidth,
+    inside: w.left >= p.left && w.right <= p.right - Number.parseFloat(getComputedStyle(panel).paddingRight) + 0.5,
+    scrolls: getComputedStyle(wrap).overflowX,
+    lastColumnReachable: last !== undefined && last.right <= w.right + 0.5 && last.left >= w.left - 0.5,
+    firstColumnStays: first !== undefined && Math.abs(first.left - w.left) < 1
+  }
+  wrap.scrollLeft = 0
+  return fit
+}))
+
+/** Checks that no table overflows its panel; returns the panels whose table is wider than its room. */
+async function checkTablesFit (t: Test, page: Page, width: number): Promise<string[]> {
+  const fits = await tableFit(page)
+  t.same(fits.map((f) => f.panel), ['acquisition-funnel', 'referral-codes'], 'both tables are measured')
+  for (const f of fits) {
+    t.ok(f.overflow <= 0, `${width} px: nothing sticks out of the ${f.panel} panel (by ${f.overflow} px)`)
+    t.ok(f.inside, `${width} px: the ${f.panel} table's box stays inside its panel`)
+    if (f.wide) {
+      t.match(f.scrolls, /^(auto|scroll)$/, `${width} px: the wide ${f.panel} table scrolls`)
+      t.ok(f.lastColumnReachable, `${width} px: scrolled to its end, the ${f.panel} table shows its last column`)
+      t.ok(f.firstColumnStays, `${width} px: scrolled to its end, the ${f.panel} table still shows its first column`)
+    }
+  }
+  return fits.filter((f) => f.wide).map((f) => f.panel)
 }
 
 const main = await openPage(1280, 900)
@@ -201,6 +275,88 @@ t.test('a Download CSV link saves the same report as CSV', async (t) => {
   t.same(codeRows.map((r) => r.referral_code), (await report(`/reports/referral-codes?from=${range.from}&to=${range.to}`)).data.map((r) => r.referral_code))
 })
 
+t.test('a URL with a range, granularity, dimension and metric opens that view, and a reload and Back keep it', async (t) => {
+  const shared = await openPage(1280, 900)
+  const { page } = shared
+  const last = addDays(tomorrow, -6)
+  const from = addDays(last, -59)
+  const to = addDays(last, 1)
+  const query = { from, to, granularity: 'week', dimension: 'signup_channel', metric: 'egress_gb' }
+  await page.goto(`${origin}/dashboard/?${new URLSearchParams(query).toString()}`)
+  // A shared link: the recipient signs in first, then sees the linked view.
+  await page.getByLabel('Operator token').fill(TOKEN)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  const key = `${from}/${to}/week/signup_channel`
+  t.same(await settled(page, key), Object.fromEntries(PANELS.map((p) => [p, 'ready'])), key)
+  const expected = { from, last, granularity: 'week', dimension: 'signup_channel', metric: 'egress_gb', preset: null }
+  t.same(await controlsOf(page), expected, 'the controls show the linked view')
+  t.same(queryOf(page), query, 'the address keeps it')
+  const funnel = await report(`/reports/acquisition-funnel?from=${from}&to=${to}&group_by=signup_channel&limit=12`)
+  t.same(await page.locator('.funnel-table tbody tr td:first-child').allTextContents(), funnel.data.map((r) => String(r.signup_channel)), 'the funnel is grouped by the linked dimension')
+
+  await page.reload()
+  t.ok(await page.locator('#dashboard').isVisible(), 'still signed in after a reload')
+  t.same(await settled(page, key), Object.fromEntries(PANELS.map((p) => [p, 'ready'])), `reloaded: ${key}`)
+  t.same(await controlsOf(page), expected, 'a reload shows the same view')
+
+  // Each choice is a history entry: Back returns to the view before it.
+  await page.getByLabel('Granularity').selectOption('month')
+  await settled(page, `${from}/${to}/month/signup_channel`)
+  t.equal(queryOf(page).granularity, 'month')
+  await page.getByLabel('Metric').selectOption('api_requests')
+  t.equal(queryOf(page).metric, 'api_requests')
+  await page.getByRole('button', { name: '365 days' }).click()
+  const year = `${addDays(tomorrow, -365)}/${tomorrow}/month/signup_channel`
+  await settled(page, year)
+  t.same(queryOf(page), { days: '365', granularity: 'month', dimension: 'signup_channel', metric: 'api_requests' }, 'a preset is kept as days, so it moves with today')
+  await page.reload()
+  t.same(await settled(page, year), Object.fromEntries(PANELS.map((p) => [p, 'ready'])), 'reloaded: the preset')
+  t.equal((await controlsOf(page)).preset, '365 days')
+  await page.goBack()
+  await page.goBack()
+  t.same(await settled(page, `${from}/${to}/month/signup_channel`), Object.fromEntries(PANELS.map((p) => [p, 'ready'])), 'Back: the range before the preset')
+  t.same(await controlsOf(page), { ...expected, granularity: 'month', metric: 'egress_gb' }, 'Back: the metric before it too')
+  await page.goBack()
+  t.same(await settled(page, key), Object.fromEntries(PANELS.map((p) => [p, 'ready'])), 'Back: the linked view')
+
+  const visited = await historyUrls(shared)
+  t.ok(visited.length >= 5, `the history holds the views (${visited.length} entries)`)
+  t.notOk(visited.some((u) => u.includes(TOKEN)), 'the token is in no history entry')
+  t.notOk(shared.requests.some((u) => u.includes(TOKEN)), 'the token is never in a URL')
+  t.same(shared.consoleErrors, [], 'no console error')
+})
+
+t.test('unknown values in the URL fall back to the defaults without an error', async (t) => {
+  const odd = await openPage(1280, 900)
+  const { page } = odd
+  const defaults = { days: '30', granularity: 'day', dimension: 'channel_group', metric: 'viewer_hours' }
+  // Four links, each with several values the page does not know (every one is checked on its own).
+  const bad = [
+    // A preset that is not one, a granularity, a dimension (an Object.prototype name), a metric with markup.
+    { search: `days=7&granularity=year&dimension=__proto__&metric=${encodeURIComponent('<script>alert(1)</script>')}`, expected: defaults },
+    // A day past the month's end, a month 13, an empty granularity, a dimension that is a method name.
+    { search: 'from=2026-02-31&to=2026-13-01&granularity=&dimension=toString', expected: defaults },
+    // A range that ends before it starts falls back to the preset beside it; the first of repeated values counts.
+    { search: `from=${addDays(tomorrow, -5)}&to=${addDays(tomorrow, -10)}&days=90&days=x&granularity=week&granularity=month`, expected: { ...defaults, days: '90', granularity: 'week' } },
+    // A range longer than the reports take.
+    { search: `from=2020-01-01&to=${tomorrow}&metric=egress_gb`, expected: { ...defaults, metric: 'egress_gb' } }
+  ]
+  for (const { search, expected } of bad) {
+    await page.goto(`${origin}/dashboard/?${search}`)
+    // The first link is opened signed out (the token then stays in the tab).
+    if (await page.getByLabel('Operator token').isVisible()) {
+      await page.getByLabel('Operator token').fill(TOKEN)
+      await page.getByRole('button', { name: 'Sign in' }).click()
+    }
+    const days = Number(expected.days)
+    t.same(await settled(page, `${addDays(tomorrow, -days)}/${tomorrow}/${expected.granularity}/channel_group`), Object.fromEntries(PANELS.map((p) => [p, 'ready'])), search)
+    t.same(queryOf(page), expected, `${search}: the address shows the view used`)
+    t.same(await controlsOf(page), { from: addDays(tomorrow, -days), last: addDays(tomorrow, -1), granularity: expected.granularity, dimension: 'channel_group', metric: expected.metric, preset: `${days} days` }, `${search}: so do the controls`)
+  }
+  t.equal((await historyUrls(odd)).filter((u) => u.includes('__proto__') || u.includes('2026-02-31')).length, 0, 'an unknown value is replaced, not kept in the history')
+  t.same(odd.consoleErrors, [], 'no console error')
+})
+
 t.test('the page works at 1280 and 390 px, asks no other host and logs no console error', async (t) => {
   const { page, requests, consoleErrors } = main
   const shots = await mkdtemp(join(tmpdir(), 'fw-dashboard-screens-'))
@@ -211,10 +367,19 @@ t.test('the page works at 1280 and 390 px, asks no other host and logs no consol
   const key = `${addDays(tomorrow, -90)}/${tomorrow}/week/channel_group`
   await settled(page, key)
   await page.screenshot({ path: join(shots, 'dashboard-1280.png'), fullPage: true })
+  t.same(await checkTablesFit(t, page, 1280), [], '1280 px: every column of both tables shows without scrolling')
+  // Campaign names are the longest labels the funnel shows.
+  await page.getByLabel('Acquisition dimension').selectOption('utm_campaign')
+  await settled(page, `${addDays(tomorrow, -90)}/${tomorrow}/week/utm_campaign`)
+  await checkTablesFit(t, page, 1280)
+  t.ok(await page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth), 'no horizontal scrolling of the page at 1280 px')
+  await page.getByLabel('Acquisition dimension').selectOption('channel_group')
+  await settled(page, key)
 
   await page.setViewportSize({ width: 390, height: 844 })
   await page.waitForFunction(() => [...document.querySelectorAll('.chart')].every((c) => c.getBoundingClientRect().width <= 390))
   t.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 390), 'no horizontal scrolling at 390 px')
+  t.same(await checkTablesFit(t, page, 390), ['acquisition-funnel', 'referral-codes'], '390 px: both tables are wider than their panels, so scrolling is what is tested')
   for (const [chart, ink] of Object.entries(await chartInk(page))) t.ok(ink > 1000, `390 px: ${chart} has drawn`)
   for (const id of TILES) t.ok(await page.locator(`[data-testid="${id}"]`).isVisible(), `${id} visible at 390 px`)
   await page.screenshot({ path: join(shots, 'dashboard-390.png'), fullPage: true })

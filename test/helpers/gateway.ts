@@ -10,7 +10,8 @@ import { join } from 'node:path'
 import type { Test } from 'tap'
 import type { FastifyInstance } from 'fastify'
 import pg from 'pg'
-import { buildGateway } from '../../example/app.ts'
+import { buildGateway, relayOf, type BuildOptions } from '../../example/app.ts'
+import type { Relay } from '../../src/ingest/index.ts'
 import { loadConfig } from '../../example/config.ts'
 
 export interface GatewayTarget {
@@ -32,10 +33,12 @@ export interface TestGateway {
   dataDir: string
   /** The gateway's Postgres schema (`PG_SCHEMA`). */
   schema: string
+  /** The gateway's outbox relay: drive it (`runUntilIdle()`) when built with `{ relay: 'manual' }`. */
+  relay: Relay
 }
 
 /** Builds the gateway (not listening) and cleans everything up on the test's teardown. */
-export async function buildTestGateway (t: Test, target: GatewayTarget, env: Record<string, string> = {}): Promise<TestGateway> {
+export async function buildTestGateway (t: Test, target: GatewayTarget, env: Record<string, string> = {}, options: BuildOptions = {}): Promise<TestGateway> {
   const dataDir = await mkdtemp(join(tmpdir(), 'fw-gateway-'))
   const schema = `t_${randomBytes(6).toString('hex')}`
   const state: { app?: FastifyInstance, closed: boolean } = { closed: false }
@@ -56,8 +59,8 @@ export async function buildTestGateway (t: Test, target: GatewayTarget, env: Rec
     SEED_DEMO: '0',
     ...env,
     ...(target.url !== undefined ? { DATABASE_URL: target.url } : {})
-  }))
+  }), options)
   state.app = app
   app.addHook('onClose', async () => { state.closed = true })
-  return { app, dataDir, schema }
+  return { app, dataDir, schema, relay: relayOf(app) }
 }

@@ -1,7 +1,6 @@
 import { test } from 'tap'
 import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
-import { setTimeout as delay } from 'node:timers/promises'
 import { openClickHouse } from '../../src/clickhouse/client.ts'
 import { buildTestGateway, gatewayTargets } from '../helpers/gateway.ts'
 
@@ -9,7 +8,8 @@ const OPERATOR = 'operator-token-for-ingest-tests'
 
 for (const target of gatewayTargets()) {
   test(`${target.name}: the gateway's relay delivers every signup once, and stops with the gateway`, async (t) => {
-    const { app, dataDir } = await buildTestGateway(t, target, { OPERATOR_TOKENS: OPERATOR, COOKIE_SECRETS: 'g'.repeat(40) })
+    // The relay does not run on its own here: the test drives it, so it waits for nothing.
+    const { app, dataDir, relay } = await buildTestGateway(t, target, { OPERATOR_TOKENS: OPERATOR, COOKIE_SECRETS: 'g'.repeat(40) }, { relay: 'manual' })
     await app.ready()
 
     const tenants: string[] = []
@@ -23,18 +23,21 @@ for (const target of gatewayTargets()) {
     t.same(ingested.json(), { accepted: 1, rejected: [] })
     tenants.push(service.tenant_id)
 
-    // The relay runs in the background: wait (bounded) until the operator route shows it caught up.
-    let status: Record<string, unknown> = {}
-    for (let i = 0; i < 300; i++) {
-      status = (await app.inject({ method: 'GET', url: '/ingest/status', headers: { authorization: `Bearer ${OPERATOR}` } })).json()
-      if (status.pending === 0 && status.last_delivered_at !== null) break
-      await delay(100)
-    }
+    const before = (await app.inject({ method: 'GET', url: '/ingest/status', headers: { authorization: `Bearer ${OPERATOR}` } })).json()
+    t.equal(before.pending, 9, 'every signup and the service event wait in the outbox')
+    const outcome = await relay.runUntilIdle()
+    t.equal(outcome.delivered, 9)
+    t.equal(outcome.transientError, undefined)
+    t.equal((await relay.runUntilIdle()).delivered, 0, 'a second run finds nothing due')
+    // The operator route shows what the relay did.
+    const status = (await app.inject({ method: 'GET', url: '/ingest/status', headers: { authorization: `Bearer ${OPERATOR}` } })).json()
     t.equal(status.pending, 0)
     t.equal(status.parked, 0)
+    t.not(status.last_delivered_at, null)
     t.equal((status.relay as { delivered_total: number }).delivered_total, 9)
 
     await app.close()
+    t.equal(relay.metrics().state, 'stopped', 'closing the gateway drains its relay')
     // The gateway closed its chDB engine; this process may open the same directory now.
     const ch = await openClickHouse({ dataDir: join(dataDir, 'chdb') })
     t.teardown(() => ch.close())

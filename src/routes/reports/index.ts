@@ -6,8 +6,8 @@
  * `report-request.ts`, schemas in `*.schema.ts`. The plugin applies operator auth itself
  * (bearer tokens or a host `authorize` hook) on its own encapsulated scope, so a host can
  * register it anywhere without exposing reports or guarding its other routes. Behind options
- * and outside that scope: the public network stats (`public-stats.ts`) and the operator
- * dashboard's static files (`dashboard.ts`).
+ * and outside that scope: the public network stats (`../public-stats/`) and the operator
+ * dashboard's static files (`../dashboard/`), modules of their own.
  *
  * CSV answers stream straight from the engine (`csv-stream.ts`); on chDB they queue, one
  * stream at a time per engine (`clickhouse/stream-gate.ts`).
@@ -33,9 +33,9 @@ import { acquisitionFunnelSchema } from './acquisition-funnel.schema.ts'
 import { cohortUsageSchema } from './cohort-usage.schema.ts'
 import { referralCodesSchema } from './referral-codes.schema.ts'
 import { tenantUsageSchema } from './tenant-usage.schema.ts'
-import { normalizePublicStatsOptions, type NormalizedPublicStatsOptions, type PublicStatsOptions } from './network-stats.ts'
-import { registerPublicStats } from './public-stats.ts'
-import { registerDashboard } from './dashboard.ts'
+import { normalizePublicStatsOptions, type NormalizedPublicStatsOptions, type PublicStatsOptions } from '../public-stats/options.ts'
+import { registerPublicStats } from '../public-stats/index.ts'
+import { registerDashboard } from '../dashboard/index.ts'
 import { sendCsv } from './csv-stream.ts'
 
 export type { PublicStatsOptions }

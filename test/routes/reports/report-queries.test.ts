@@ -6,7 +6,7 @@ import { buildCohortUsageQuery } from '../../../src/routes/reports/cohort-usage.
 import { buildReferralCodesQuery } from '../../../src/routes/reports/referral-codes.query.ts'
 import { buildTenantUsageQuery } from '../../../src/routes/reports/tenant-usage.query.ts'
 import type { BuiltQuery } from '../../../src/routes/reports/common.query.ts'
-import { buildNetworkStatsQuery } from '../../../src/routes/reports/network-stats.query.ts'
+import { buildPublicStatsQuery } from '../../../src/routes/public-stats/public-stats.query.ts'
 import { openFixtureEngine } from './helpers.ts'
 
 const { ch, close } = await openFixtureEngine()
@@ -33,7 +33,7 @@ function variants (): Array<[string, BuiltQuery]> {
     all.push([`tenant-usage page ${format}`, buildTenantUsageQuery({ ...range, granularity: 'week', format, limit: 10, after: { period_start: '2026-01-05', tenant_id: '11111111-1111-4111-8111-111111111111' }, window: { from: '2026-01-05', to: '2026-01-19' } })])
   }
   all.push(['network totals of one range', buildNetworkTotalsQuery([range])])
-  all.push(['public network stats', buildNetworkStatsQuery('2026-02-15')])
+  all.push(['public network stats', buildPublicStatsQuery('2026-02-15')])
   all.push(['network totals of overlapping ranges', buildNetworkTotalsQuery([range, { from: '1970-01-01', to: '2026-02-01' }])])
   return all
 }

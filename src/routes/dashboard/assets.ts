@@ -1,24 +1,21 @@
 /**
- * The operator dashboard's static files, under `/dashboard/`: the page (`dashboard/` at the
- * package root, plain ES modules) and two libraries from `node_modules`, reached through the
- * package's own dependencies: Apache ECharts' prebuilt ESM bundle and openapi-fetch (the
- * typed client's runtime). An import map in the page names them, so no file comes from any
- * other host.
+ * The files the operator dashboard is made of: an allow-list of the page's own files
+ * (`dashboard/` at the package root, plain ES modules) and two libraries from `node_modules`,
+ * reached through the package's own dependencies: Apache ECharts' prebuilt ESM bundle and
+ * openapi-fetch (the typed client's runtime). An import map in the page names them, so no
+ * file comes from any other host.
  *
  * Why files in memory: they are few and small (ECharts, the largest, is 1.1 MB, 0.37 MB
- * gzipped), read once at registration, gzipped on first request, and answered with an
- * `ETag` (304 when unchanged). The page carries a Content-Security-Policy that allows
- * scripts from this origin and its one inline script (the import map, by hash), requests to
- * this origin only, and no framing. None of these routes holds data or needs the token;
- * they are hidden from the OpenAPI document.
+ * gzipped) and read once at registration. The page carries a Content-Security-Policy that
+ * allows scripts from this origin and its one inline script (the import map, by hash),
+ * requests to this origin only, and no framing.
  */
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { gzipSync } from 'node:zlib'
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { etagOf } from '../etag.ts'
 
 /** The page's own files, at the package root (the same place from `src/` and from `dist/`). */
 export const DASHBOARD_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'dashboard')
@@ -30,7 +27,8 @@ const PAGE_FILES: Record<string, string> = {
   'app.js': 'text/javascript; charset=utf-8',
   'api.js': 'text/javascript; charset=utf-8',
   'charts.js': 'text/javascript; charset=utf-8',
-  'format.js': 'text/javascript; charset=utf-8'
+  'format.js': 'text/javascript; charset=utf-8',
+  'view.js': 'text/javascript; charset=utf-8'
 }
 
 /** `vendor/<name>` → the module it is, resolved from this package's dependencies. */
@@ -39,7 +37,8 @@ const VENDOR_FILES: Record<string, string> = {
   'openapi-fetch.js': 'openapi-fetch/dist/index.mjs'
 }
 
-interface Asset {
+/** A served file, read once; its gzipped form is made on first request. */
+export interface Asset {
   type: string
   body: Buffer
   etag: string
@@ -72,12 +71,11 @@ export function dashboardCsp (html: string): string {
 }
 
 function asset (type: string, body: Buffer, headers: Record<string, string> = {}): Asset {
-  const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`
-  return { type, body, etag, headers: { ...BASE_HEADERS, ...headers } }
+  return { type, body, etag: etagOf(body), headers: { ...BASE_HEADERS, ...headers } }
 }
 
-/** Reads every served file once. */
-async function loadAssets (): Promise<Map<string, Asset>> {
+/** Reads every served file once, keyed by its path under `/dashboard/`. */
+export async function loadAssets (): Promise<Map<string, Asset>> {
   const assets = new Map<string, Asset>()
   for (const [name, type] of Object.entries(PAGE_FILES)) {
     const body = await readFile(join(DASHBOARD_DIR, name))
@@ -91,32 +89,4 @@ async function loadAssets (): Promise<Map<string, Asset>> {
     assets.set(`vendor/${name}`, asset('text/javascript; charset=utf-8', Buffer.from(text)))
   }
   return assets
-}
-
-function send (request: FastifyRequest, reply: FastifyReply, file: Asset | undefined): FastifyReply {
-  if (file === undefined) return reply.code(404).type('text/plain; charset=utf-8').send('Not Found')
-  reply.headers(file.headers).header('etag', file.etag).header('vary', 'accept-encoding')
-  if (request.headers['if-none-match'] === file.etag) return reply.code(304).send()
-  reply.type(file.type)
-  if (/\bgzip\b/.test(String(request.headers['accept-encoding'] ?? '')) && file.body.length > 1024) {
-    file.gzipped ??= gzipSync(file.body)
-    return reply.header('content-encoding', 'gzip').send(file.gzipped)
-  }
-  return reply.send(file.body)
-}
-
-/** Registers the dashboard's routes on `app` under `prefix` + `/dashboard/`. */
-export async function registerDashboard (app: FastifyInstance, prefix = ''): Promise<void> {
-  const assets = await loadAssets()
-  await app.register(async function dashboard (scope) {
-    const hidden = { schema: { hide: true } }
-    // Relative asset URLs need the trailing slash.
-    scope.get('', hidden, async (request, reply) => reply.redirect(`${request.url.split('?')[0] ?? ''}/`, 308))
-    scope.get('/', { ...hidden, prefixTrailingSlash: 'slash' }, async (request, reply) => send(request, reply, assets.get('index.html')))
-    scope.get('/:name', hidden, async (request, reply) => {
-      const { name } = request.params as { name: string }
-      return send(request, reply, name === 'index.html' ? undefined : assets.get(name))
-    })
-    scope.get('/vendor/:name', hidden, async (request, reply) => send(request, reply, assets.get(`vendor/${(request.params as { name: string }).name}`)))
-  }, { prefix: `${prefix}/dashboard` })
 }

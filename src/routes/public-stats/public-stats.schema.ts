@@ -1,7 +1,7 @@
 /** Route schema of `GET /stats/network` (public, no authentication). */
 import { Type } from 'typebox'
 import { ProblemSchema } from '../operator-errors.schema.ts'
-import { ACTIVE_RULE, Amount, Count, usageFields } from './common.schema.ts'
+import { ACTIVE_RULE, Amount, Count, usageFields } from '../reports/common.schema.ts'
 
 const figures = {
   viewer_hours: usageFields.viewer_hours,
@@ -13,7 +13,7 @@ const figures = {
 
 const RangeDate = (description: string) => Type.String({ format: 'date', description })
 
-export const NetworkStatsBody = Type.Object({
+export const PublicStatsBody = Type.Object({
   generated_at: Type.String({ format: 'date-time', description: 'When these figures were computed (they are kept for `max-age` seconds).' }),
   data_from: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'Time of the first acquisition event the network keeps.' }),
   last_30_days: Type.Object({
@@ -28,14 +28,14 @@ export const NetworkStatsBody = Type.Object({
   }, { description: 'Everything up to today.' })
 }, { additionalProperties: false, description: 'Network totals only: no tenant, cohort, campaign or referral figure.' })
 
-export const networkStatsSchema = {
+export const publicStatsSchema = {
   operationId: 'getNetworkStats',
   tags: ['stats'],
   summary: 'Public network totals: the last 30 days and all time',
   description: 'Viewer hours, egress, Livepeer and native processing hours and active tenants of the whole network, equal to the network-usage report\'s `totals` for the same ranges. No authentication. Computed at most once per `max-age` and cached (`ETag`, 304 on `If-None-Match`); rate-limited per client; CORS for the configured origins.',
   security: [],
   response: {
-    200: { ...NetworkStatsBody, description: 'The network totals' },
+    200: { ...PublicStatsBody, description: 'The network totals' },
     304: { type: 'null', description: 'Not modified: the `ETag` in `If-None-Match` is current' },
     429: { ...ProblemSchema, description: 'Too many requests from this client: retry after `Retry-After` seconds' },
     503: { ...ProblemSchema, description: 'ClickHouse is unreachable' }

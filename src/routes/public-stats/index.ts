@@ -5,8 +5,10 @@
  * and its own rate limit (`@fastify/rate-limit`, per client), so neither touches the
  * host's other routes.
  *
- * The answer is rendered once per cache period (see `periodCache`): the body string and its
- * `ETag` are kept, so a 304 or a 200 costs no query and no serialization.
+ * The answer is rendered once per cache period (`period-cache.ts`): the body string and its
+ * `ETag` (`../etag.ts`, shared with the dashboard's files) are kept, so a 304 or a 200 costs
+ * no query and no serialization. Options: `options.ts`; the query: `public-stats.query.ts`;
+ * the answer's fields: `answer.ts`.
  */
 import type { FastifyError, FastifyInstance } from 'fastify'
 import cors from '@fastify/cors'
@@ -14,17 +16,20 @@ import rateLimit from '@fastify/rate-limit'
 import type { ClickHouseHandle } from '../../clickhouse/client.ts'
 import { isUnreachable, jsonRows } from '../../clickhouse/client.ts'
 import { ERR_RATE_LIMITED, ERR_UNAVAILABLE, problemErrorHandler } from '../../errors.ts'
-import { buildNetworkStatsQuery } from './network-stats.query.ts'
-import { etagOf, ifNoneMatchHits, networkStatsBody, periodCache, type NetworkStatsRow, type NormalizedPublicStatsOptions } from './network-stats.ts'
-import { networkStatsSchema } from './network-stats.schema.ts'
+import { etagOf, ifNoneMatchHits } from '../etag.ts'
+import { publicStatsBody, type PublicStatsRow } from './answer.ts'
+import type { NormalizedPublicStatsOptions } from './options.ts'
+import { periodCache } from './period-cache.ts'
+import { buildPublicStatsQuery } from './public-stats.query.ts'
+import { publicStatsSchema } from './public-stats.schema.ts'
 
 /** Registers the stats scope on `app` (the reports plugin's instance), under `prefix` + `/stats`. */
 export async function registerPublicStats (app: FastifyInstance, ch: ClickHouseHandle, opts: Readonly<NormalizedPublicStatsOptions>, prefix = ''): Promise<void> {
   const stats = periodCache(async () => {
     const now = new Date()
     const today = now.toISOString().slice(0, 10)
-    const built = buildNetworkStatsQuery(today)
-    const body = JSON.stringify(networkStatsBody(await jsonRows<NetworkStatsRow>(ch, built), today, now))
+    const built = buildPublicStatsQuery(today)
+    const body = JSON.stringify(publicStatsBody(await jsonRows<PublicStatsRow>(ch, built), today, now))
     return { body, etag: etagOf(body) }
   }, opts.maxAgeSeconds * 1000)
   const cacheControl = `public, max-age=${opts.maxAgeSeconds}`
@@ -41,7 +46,7 @@ export async function registerPublicStats (app: FastifyInstance, ch: ClickHouseH
       errorResponseBuilder: (_request, context) => new ERR_RATE_LIMITED(`Too many requests: retry in ${context.after}`)
     })
 
-    scope.get('/network', { schema: networkStatsSchema }, async (request, reply) => {
+    scope.get('/network', { schema: publicStatsSchema }, async (request, reply) => {
       const answer = await stats()
       reply.header('cache-control', cacheControl).header('etag', answer.etag)
       if (ifNoneMatchHits(request.headers['if-none-match'], answer.etag)) return reply.code(304).send()

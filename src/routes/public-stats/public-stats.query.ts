@@ -8,8 +8,8 @@
  * digit. Nothing here is per tenant, cohort, campaign or referral code: only network sums and
  * a count of distinct active tenants leave this query.
  */
-import { DATA_FROM_SQL, USAGE_TABLE, addDays, type BuiltQuery } from './common.query.ts'
-import { buildNetworkTotalsQuery } from './network-usage.query.ts'
+import { DATA_FROM_SQL, USAGE_TABLE, addDays, type BuiltQuery } from '../reports/common.query.ts'
+import { buildNetworkTotalsQuery } from '../reports/network-usage.query.ts'
 
 /** Days of the recent window (the reports' default range, today included). */
 export const RECENT_DAYS = 30
@@ -20,7 +20,7 @@ export const RECENT_DAYS = 30
 export const ALL_TIME_FROM = '1970-01-01'
 
 /** The two ranges of the stats for a given UTC day: `to` is the day after `today`. */
-export function networkStatsRanges (today: string): { recent: { from: string, to: string }, allTime: { from: string, to: string } } {
+export function publicStatsRanges (today: string): { recent: { from: string, to: string }, allTime: { from: string, to: string } } {
   const to = addDays(today, 1)
   return { recent: { from: addDays(to, -RECENT_DAYS), to }, allTime: { from: ALL_TIME_FROM, to } }
 }
@@ -29,8 +29,8 @@ export function networkStatsRanges (today: string): { recent: { from: string, to
  * One row per range (recent first, then all time) with the network totals, `data_from`
  * (nullable) and `first_usage_day` (nullable, `YYYY-MM-DD`).
  */
-export function buildNetworkStatsQuery (today: string): BuiltQuery {
-  const { recent, allTime } = networkStatsRanges(today)
+export function buildPublicStatsQuery (today: string): BuiltQuery {
+  const { recent, allTime } = publicStatsRanges(today)
   const totals = buildNetworkTotalsQuery([recent, allTime])
   const query = `
 SELECT *,

@@ -9,15 +9,15 @@ import { promisify } from 'node:util'
 import { gunzipSync } from 'node:zlib'
 import Fastify, { type FastifyInstance } from 'fastify'
 import openapiTS, { astToString } from 'openapi-typescript'
-import type { ClickHouseHandle } from '../../src/clickhouse/client.ts'
-import reportsPlugin from '../../src/routes/reports/index.ts'
-import { renderOpenApiYaml } from '../../src/openapi-document.ts'
+import type { ClickHouseHandle } from '../../../src/clickhouse/client.ts'
+import reportsPlugin from '../../../src/routes/reports/index.ts'
+import { renderOpenApiYaml } from '../../../src/openapi-document.ts'
 
 const run = promisify(execFile)
-const root = join(import.meta.dirname, '..', '..')
+const root = join(import.meta.dirname, '..', '..', '..')
 // The dashboard's files need no engine: a handle that is never queried.
 const unused = { client: {}, engine: 'server', database: 'default', streamQuery: () => { throw new Error('no queries here') }, close: async () => {} } as unknown as ClickHouseHandle
-const SERVED = ['/dashboard/', '/dashboard/app.js', '/dashboard/api.js', '/dashboard/charts.js', '/dashboard/format.js', '/dashboard/dashboard.css', '/dashboard/vendor/echarts.js', '/dashboard/vendor/openapi-fetch.js']
+const SERVED = ['/dashboard/', '/dashboard/app.js', '/dashboard/api.js', '/dashboard/charts.js', '/dashboard/format.js', '/dashboard/view.js', '/dashboard/dashboard.css', '/dashboard/vendor/echarts.js', '/dashboard/vendor/openapi-fetch.js']
 
 async function appWith (dashboard: boolean, prefix?: string): Promise<FastifyInstance> {
   const app = Fastify()
@@ -51,6 +51,8 @@ t.test('the page and its files are served without a token, the page under a Cont
   const redirect = await app.inject({ url: '/dashboard' })
   t.equal(redirect.statusCode, 308)
   t.equal(redirect.headers.location, '/dashboard/')
+  const view = await app.inject({ url: '/dashboard?days=90&granularity=week' })
+  t.equal(view.headers.location, '/dashboard/?days=90&granularity=week', 'the redirect keeps the view in the query')
 })
 
 t.test('only the listed files are served', async (t) => {
@@ -67,8 +69,15 @@ t.test('files are gzipped when the client accepts it and answer 304 to their ETa
   t.equal(zipped.headers['content-encoding'], 'gzip')
   t.ok(zipped.rawPayload.length < plain.rawPayload.length / 2, `gzipped ${zipped.rawPayload.length} of ${plain.rawPayload.length} bytes`)
   t.ok(gunzipSync(zipped.rawPayload).equals(plain.rawPayload))
-  const again = await app.inject({ url: '/dashboard/vendor/echarts.js', headers: { 'if-none-match': String(plain.headers.etag) } })
-  t.equal(again.statusCode, 304)
+  const etag = String(plain.headers.etag)
+  // The public stats' comparison (one helper): strong, weak, in a list, `*`.
+  for (const header of [etag, `W/${etag}`, `"other", ${etag}`, '*']) {
+    const again = await app.inject({ url: '/dashboard/vendor/echarts.js', headers: { 'if-none-match': header } })
+    t.equal(again.statusCode, 304, header)
+    t.equal(again.headers.etag, etag)
+    t.equal(again.rawPayload.length, 0)
+  }
+  t.equal((await app.inject({ url: '/dashboard/vendor/echarts.js', headers: { 'if-none-match': '"other"' } })).statusCode, 200)
 })
 
 t.test('under a prefix the dashboard sits beside the prefixed reports', async (t) => {
@@ -87,8 +96,8 @@ t.test('the dashboard\'s client types are what openapi-typescript generates from
 t.test('the published package holds every served file and serves them from the build under plain node', async (t) => {
   const { stdout: packed } = await run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root })
   const files = new Set((JSON.parse(packed) as Array<{ files: Array<{ path: string }> }>)[0]?.files.map((f) => f.path))
-  for (const name of ['index.html', 'app.js', 'api.js', 'charts.js', 'format.js', 'dashboard.css']) t.ok(files.has(`dashboard/${name}`), `dashboard/${name} is published`)
-  t.ok(files.has('dist/routes/reports/dashboard.js'))
+  for (const name of ['index.html', 'app.js', 'api.js', 'charts.js', 'format.js', 'view.js', 'dashboard.css']) t.ok(files.has(`dashboard/${name}`), `dashboard/${name} is published`)
+  t.ok(files.has('dist/routes/dashboard/index.js'))
   // No tsx: the built package by its name, with its runtime dependencies, as a gateway runs it.
   const script = [
     "const { default: Fastify } = await import('fastify')",

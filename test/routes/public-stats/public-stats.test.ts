@@ -11,9 +11,9 @@ import { migrateClickHouse } from '../../../src/clickhouse/migrations.ts'
 import { problemErrorHandler } from '../../../src/errors.ts'
 import { seedDemoData } from '../../../src/seed/index.ts'
 import reportsPlugin, { type ReportsPluginOptions } from '../../../src/routes/reports/index.ts'
-import { hoursOf } from '../../../src/routes/reports/network-stats.ts'
+import { hoursOf } from '../../../src/routes/public-stats/answer.ts'
 import { buildOpenApiDocument } from '../../../src/openapi-document.ts'
-import { AUTH, TOKEN } from './helpers.ts'
+import { AUTH, TOKEN } from '../reports/helpers.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'fw-stats-'))
 const ch = await openClickHouse({ dataDir: dir, database: 'periscope' })
