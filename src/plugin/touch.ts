@@ -8,7 +8,7 @@
  */
 import type { AttributionSnapshot, ChannelGroup, ClientKind, SignupAttribution, SignupChannel, Touch } from '../contracts.ts'
 import { SIGNUP_CHANNELS } from '../contracts.ts'
-import { CHANNEL_RULES_VERSION, channelGroupOf } from './channel.ts'
+import { CHANNEL_RULES_VERSION, channelGroupOf } from '../shared/channel.ts'
 import type { ClientClass } from './client-kind.ts'
 import { hasCampaign, type CampaignParams, type SignupUtm } from './params.ts'
 import { isPiiValue } from '../shared/redact.ts'

@@ -1,12 +1,12 @@
 import t, { test } from 'tap'
 import fc from 'fast-check'
-import { CHANNEL_RULES_VERSION, channelContextSql, channelGroupSql, type ChannelSqlColumns } from '../../src/clickhouse/channel-group.sql.ts'
+import { CHANNEL_RULES_VERSION, channelContextSql, channelGroupSql, type ChannelSqlColumns } from '../../src/shared/channel-group.sql.ts'
 import { openClickHouse } from '../../src/clickhouse/client.ts'
 import {
   AI_ASSISTANT_SOURCES, CHANNEL_RULES, DISPLAY_MEDIUMS, EMAIL_SOURCES, EMAIL_VALUES, HOST_KEYS, HOST_PREFIXES,
   REFERRAL_MEDIUMS, SEARCH_SOURCES, SHOPPING_SOURCES, SOCIAL_MEDIUMS, SOCIAL_SOURCES, SOURCE_ALIASES, VIDEO_SOURCES,
   matchChannelRule, re2Of, ruleContext, sqlString, type ChannelInputs
-} from '../../src/plugin/channel.ts'
+} from '../../src/shared/channel.ts'
 import { CLICK_ID_PARAMS, EXTRA_CAMPAIGN_PARAMS } from '../../src/plugin/params.ts'
 import { hostOf, sanitizeUrl } from '../../src/shared/sanitize.ts'
 import { buildTouch } from '../../src/plugin/touch.ts'
