@@ -8,6 +8,7 @@ import { dedupToken } from '../../src/ingest/acquisition-writer.ts'
 import { sanitizeUrl } from '../../src/shared/sanitize.ts'
 import { parseServiceEvent } from '../../src/ingest/service-events.ts'
 import { attribution } from './fixtures.ts'
+import { assertProperty } from '../helpers/property.ts'
 
 function event (overrides: Partial<TenantCreatedEvent> = {}): TenantCreatedEvent {
   return { event_id: randomUUID(), event_type: 'tenant_created', timestamp: '2026-02-03T04:05:06.789Z', tenant_id: randomUUID(), user_id: null, attribution: attribution(), referral_status: 'applied', ...overrides }
@@ -101,14 +102,14 @@ test('a service event without derived fields gets the documented fallbacks', asy
   t.equal(parsed.attribution.metadata_json, '{}')
 })
 
-test('URLs are stored exactly as the capture sanitizer would store them', async () => {
+test('URLs are stored exactly as the capture sanitizer would store them', async (t) => {
   const path = fc.array(fc.oneof(fc.constantFrom('a', 'b.c', '.hidden', '..', '%41', 'x@y.z', '0x52908400098527886E0F7030069857D2E4169EE7', ''), fc.webSegment()), { maxLength: 4 })
   const url = fc.oneof(
     fc.webUrl({ withQueryParameters: true, withFragments: true }),
     fc.tuple(fc.constantFrom('http://', 'https://', 'HTTPS://'), fc.domain(), fc.constantFrom('', ':8080'), path)
       .map(([scheme, host, port, segments]) => `${scheme}${host}${port}/${segments.join('/')}`)
   )
-  fc.assert(fc.property(url, (u) => {
+  await assertProperty(t, fc.property(url, (u) => {
     const row = toAcquisitionRow(event({ attribution: attribution({ http_referer: u }) }))
     return row.http_referer === sanitizeUrl(u, ROW_LIMITS.url)
   }), { numRuns: 2000 })
