@@ -12,7 +12,8 @@ import fc from 'fast-check'
 export async function assertProperty<Ts> (t: Test, property: fc.IRawProperty<Ts>, params: fc.Parameters<Ts> = {}, name = 'the property holds'): Promise<void> {
   const details = await fc.check(property, params)
   if (details.failed) {
-    t.fail(`${name}: ${fc.defaultReportMessage(details) ?? 'failed'}`, { counterexample: details.counterexample, runs: details.numRuns, shrinks: details.numShrinks })
+    const error = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance)
+    t.fail(`${name}: ${error}`, { counterexample: details.counterexample, seed: details.seed, path: details.counterexamplePath, runs: details.numRuns, shrinks: details.numShrinks })
   } else {
     t.pass(`${name} (${details.numRuns} runs)`)
   }
