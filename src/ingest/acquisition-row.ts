@@ -19,7 +19,7 @@
  * that cannot be a row at all (no valid ids or time); the relay parks such an event.
  */
 import { REFERRAL_STATUSES, isUuid, type ChannelGroup, type ClientKind, type TenantCreatedEvent, type Touch } from '../contracts.ts'
-import { eventTimeMs, normalizeAttribution, ROW_ATTRIBUTION_LIMITS } from '../shared/normalize.ts'
+import { eventTimeMs, normalizeAttribution, protoTextFields, ROW_ATTRIBUTION_LIMITS } from '../shared/normalize.ts'
 
 /**
  * One `tenant_acquisition_events` row as written, plus the `event_id` it carries (inside
@@ -120,16 +120,7 @@ export function toAcquisitionRow (event: TenantCreatedEvent, source: RowSource =
     timestamp: Math.floor(at / 1000),
     tenant_id: event.tenant_id.toLowerCase(),
     user_id: isUuid(event.user_id) ? event.user_id.toLowerCase() : null,
-    signup_channel: a.signup_channel,
-    signup_method: a.signup_method,
-    utm_source: a.utm_source,
-    utm_medium: a.utm_medium,
-    utm_campaign: a.utm_campaign,
-    utm_content: a.utm_content,
-    utm_term: a.utm_term,
-    http_referer: a.http_referer,
-    landing_page: a.landing_page,
-    referral_code: a.referral_code,
+    ...protoTextFields(a),
     is_agent: a.is_agent ? 1 : 0,
     event_data: eventData({
       source,

@@ -10,7 +10,7 @@ import type { AttributionSnapshot, ChannelGroup, SignupAttribution, SignupChanne
 import { SIGNUP_CHANNELS } from '../contracts.ts'
 import { CHANNEL_RULES_VERSION, channelGroupOf } from '../shared/channel.ts'
 import { scrubMetadata } from '../shared/metadata.ts'
-import { normalizeAttribution, STORE_LIMITS, type AttributionLimits } from '../shared/normalize.ts'
+import { normalizeAttribution, STORE_LIMITS, utmLimits, type AttributionLimits } from '../shared/normalize.ts'
 import { hostMatches, hostOf, pathOf } from '../shared/sanitize.ts'
 import type { ClientClass } from './client-kind.ts'
 import { hasCampaign, type CampaignParams, type SignupUtm } from './params.ts'
@@ -137,10 +137,9 @@ const METHOD_RE = /^[a-z0-9_]{1,64}$/
 
 /** The normalizer's bounds for what the plugin builds: its own value, URL and code rules. */
 export function captureLimits (rules: { maxValueLength: number, maxUrlLength: number, referralCodePattern: RegExp }): AttributionLimits {
-  const utm = rules.maxValueLength
   return Object.freeze({
     method: 64,
-    utm: Object.freeze({ utm_source: utm, utm_medium: utm, utm_campaign: utm, utm_content: utm, utm_term: utm }),
+    utm: utmLimits(rules.maxValueLength),
     url: rules.maxUrlLength,
     referralCode: 64,
     referralCodePattern: rules.referralCodePattern,

@@ -57,7 +57,8 @@ export interface AttributionLimits {
   readonly metadata: MetadataLimits
 }
 
-const utmLimits = (all: number, medium = all): Readonly<Record<UtmField, number>> =>
+/** Bounds of the five UTM fields: `all` each, `medium` for `utm_medium`. */
+export const utmLimits = (all: number, medium = all): Readonly<Record<UtmField, number>> =>
   Object.freeze({ utm_source: all, utm_medium: medium, utm_campaign: all, utm_content: all, utm_term: all })
 
 /** The store's bounds: the column sizes of `tenant_attribution` (sql/postgres/0002). */
@@ -151,6 +152,25 @@ export function deriveChannelGroup (fields: ChannelFields, clickIdType: string |
 /** A known channel group as given, else the one the rule table derives. */
 function channelGroup (value: unknown, fields: ChannelFields, clickIdType: string | null): ChannelGroup {
   return typeof value === 'string' && CHANNEL_GROUP_SET.has(value) ? value as ChannelGroup : deriveChannelGroup(fields, clickIdType)
+}
+
+/** The FrameWorks proto's text fields of an attribution: what every store keeps in columns of the same names. */
+export type ProtoTextFields = Pick<SignupAttribution, 'signup_channel' | 'signup_method' | UtmField | 'http_referer' | 'landing_page' | 'referral_code'>
+
+/** The proto text fields of an attribution, for a row of the same column names. */
+export function protoTextFields (a: SignupAttribution): ProtoTextFields {
+  return {
+    signup_channel: a.signup_channel,
+    signup_method: a.signup_method,
+    utm_source: a.utm_source,
+    utm_medium: a.utm_medium,
+    utm_campaign: a.utm_campaign,
+    utm_content: a.utm_content,
+    utm_term: a.utm_term,
+    http_referer: a.http_referer,
+    landing_page: a.landing_page,
+    referral_code: a.referral_code
+  }
 }
 
 type Loose<T> = { readonly [K in keyof T]?: unknown }

@@ -18,7 +18,7 @@
  * UUID) throw, before any statement runs.
  */
 import { isUuid, type ReferralStatus, type SignupAttribution, type TenantCreatedEvent } from '../contracts.ts'
-import { normalizeAttribution as normalize, STORE_LIMITS } from '../shared/normalize.ts'
+import { normalizeAttribution as normalize, protoTextFields, STORE_LIMITS } from '../shared/normalize.ts'
 import type { Database, NewTenantAttribution, StoreExecutor } from './database.ts'
 import { appendOutboxEvent, tenantCreatedEventId } from './outbox.repository.ts'
 import { redeemReferralCodeForTenant } from './referral-codes.repository.ts'
@@ -57,16 +57,7 @@ export function normalizeAttribution (a: SignupAttribution): SignupAttribution {
 function toRow (tenantId: string, userId: string | null, a: SignupAttribution, createdAt: string): NewTenantAttribution {
   return {
     tenant_id: tenantId,
-    signup_channel: a.signup_channel,
-    signup_method: a.signup_method,
-    utm_source: a.utm_source,
-    utm_medium: a.utm_medium,
-    utm_campaign: a.utm_campaign,
-    utm_content: a.utm_content,
-    utm_term: a.utm_term,
-    http_referer: a.http_referer,
-    landing_page: a.landing_page,
-    referral_code: a.referral_code,
+    ...protoTextFields(a),
     is_agent: a.is_agent,
     metadata: a.metadata_json,
     created_at: createdAt,
