@@ -20,7 +20,7 @@
  *   1970–2105 is no time.
  *
  * Normalizing is idempotent: a normalized attribution normalizes to itself with the same
- * or wider limits. Nothing here throws.
+ * limits (test/shared/normalize.test.ts). Nothing here throws.
  */
 import {
   CHANNEL_GROUPS, CLIENT_KINDS, SIGNUP_CHANNELS,
