@@ -480,7 +480,7 @@ export interface components {
             is_agent: boolean;
             /** @description One of direct, organic_search, paid_search, organic_social, paid_social, email, referral, referral_program, ai_assistant, affiliate, display, paid_video, organic_video, paid_shopping, organic_shopping, paid_other, cross_network, audio, sms, mobile_push */
             channel_group: string | null;
-            /** @description One of browser, ai_assistant, ai_crawler, crawler, ai_coding_agent, mcp_client, signed_agent, x402_client, headless_browser, automation */
+            /** @description One of browser, ai_assistant, ai_crawler, crawler, ai_coding_agent, mcp_client, signed_agent, x402_client, headless_browser, automation, unknown */
             client_kind: string | null;
             /** @description Outcome of the referral code: applied, unknown, inactive, expired, exhausted; null without a code */
             referral_status: string | null;
@@ -593,7 +593,7 @@ export interface components {
                 /** @description A JSON object string; e-mail, wallet and IP addresses are dropped */
                 metadata_json?: string | null;
                 channel_group?: ("direct" | "organic_search" | "paid_search" | "organic_social" | "paid_social" | "email" | "referral" | "referral_program" | "ai_assistant" | "affiliate" | "display" | "paid_video" | "organic_video" | "paid_shopping" | "organic_shopping" | "paid_other" | "cross_network" | "audio" | "sms" | "mobile_push") | null;
-                client_kind?: ("browser" | "ai_assistant" | "ai_crawler" | "crawler" | "ai_coding_agent" | "mcp_client" | "signed_agent" | "x402_client" | "headless_browser" | "automation") | null;
+                client_kind?: ("browser" | "ai_assistant" | "ai_crawler" | "crawler" | "ai_coding_agent" | "mcp_client" | "signed_agent" | "x402_client" | "headless_browser" | "automation" | "unknown") | null;
                 /** @description Time of the first touch */
                 first_touch_at?: string | null;
             };

@@ -24,11 +24,16 @@ export type SignupMethod =
   | 'email_password' | 'wallet_ethereum' | 'wallet_base' | 'wallet_arbitrum'
   | 'x402_usdc' | 'api_key' | (string & {})
 
+/**
+ * The client kinds. The capture plugin classifies every request as one of the first ten;
+ * `unknown` is what an attribution whose writer recorded no (or no known) client kind keeps
+ * (a host-built attribution, a service event, a row FrameWorks' Go ingest wrote).
+ */
 export const CLIENT_KINDS = [
   'browser', 'ai_assistant', 'ai_crawler', 'crawler', 'ai_coding_agent', 'mcp_client',
-  'signed_agent', 'x402_client', 'headless_browser', 'automation'
+  'signed_agent', 'x402_client', 'headless_browser', 'automation', 'unknown'
 ] as const
-/** The kind of client a request came from (browser, AI agent, crawler, script, …). */
+/** The kind of client a request came from (browser, AI agent, crawler, script, …), or `unknown`. */
 export type ClientKind = typeof CLIENT_KINDS[number]
 
 export const CHANNEL_GROUPS = [

@@ -3,7 +3,7 @@
  * views for BI tools (Grafana, Metabase).
  *
  * Why generated: the acquisition view derives each row's channel group in SQL from the same
- * versioned rule table the capture plugin uses (src/plugin/channel.ts), and lists the client
+ * versioned rule table the capture plugin uses (src/shared/channel.ts), and lists the client
  * kinds and referral outcomes the package knows. When a rule or a list changes, the view's
  * text changes and the migration runner replaces it (`CREATE OR REPLACE VIEW`), so reports
  * and BI always derive with the rules of the package that is running. The view is evaluated
@@ -16,8 +16,8 @@
  * `day` / `signup_day` first: the views push those filters down.
  */
 import { CLIENT_KINDS, REFERRAL_STATUSES } from '../contracts.ts'
-import { CHANNEL_RULES_VERSION, sqlString } from '../plugin/channel.ts'
-import { channelGroupSql } from './channel-group.sql.ts'
+import { CHANNEL_RULES_VERSION, sqlString } from '../shared/channel.ts'
+import { channelGroupSql } from '../shared/channel-group.sql.ts'
 
 /** A view the runner keeps equal to this text. */
 export interface GeneratedView {

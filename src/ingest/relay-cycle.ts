@@ -1,15 +1,13 @@
 /**
- * One relay cycle, claim → insert → acknowledge: how the outbox relay moves `tenant_created` events from Postgres (`attribution_outbox`) to
- * ClickHouse (`tenant_acquisition_events`), exactly once as the reports count them. The loop
- * that repeats it (workers, backoff, drain) is `relay.ts`; its options are `relay-options.ts`.
+ * One relay cycle, claim → insert → acknowledge: how the outbox relay moves `tenant_created`
+ * events from Postgres (`attribution_outbox`) to ClickHouse (`tenant_acquisition_events`),
+ * exactly once as the reports count them. The loop is `relay.ts`, its options `relay-options.ts`.
  *
  * One cycle: claim a batch (`FOR UPDATE SKIP LOCKED`; a short statement that sets a lease, or
  * in `lock` mode row locks held until the acknowledgement) → map rows → insert with the
- * batch's deterministic deduplication token → mark delivered. Why that is exactly once for
- * reports:
+ * batch's deterministic deduplication token → mark delivered. Exactly once for reports:
  * - nothing is lost: the event was written in the signup transaction and stays pending until
- *   a relay has seen ClickHouse accept it; a crash anywhere only lets the lease expire (or
- *   drops the locks);
+ *   a relay has seen ClickHouse accept it; a crash only lets the lease expire (or drops locks);
  * - a retry of the same batch (crash between insert and acknowledgement, lost response) is
  *   dropped by ClickHouse's insert deduplication (same token) in FrameWorks' Replicated table;
  * - a row that arrives twice anyway (a batch re-formed differently, a plain MergeTree without
@@ -20,24 +18,16 @@
  * batch and backs the relay off (capped exponential, jittered); it never counts against an
  * event, so an outage parks nothing. A rejected batch is bisected down to the rows that
  * ClickHouse refuses; each of those gets its own backoff and is parked with its error after
- * `maxAttempts`, while the rest of the batch is delivered. A payload that cannot become a row
- * at all is parked at once.
+ * `maxAttempts`, while the rest is delivered. A payload that cannot be a row is parked at once.
  *
  * Erasure (`DELETE /tenants/:tenantId/attribution`, src/store/erasure.repository.ts) removes
- * a tenant's outbox events and arms a job in the same transaction; the relay runs the job
- * (src/ingest/acquisition-eraser.ts), and none of the above changes for other tenants. Why
- * an erased tenant's event cannot come back, whatever the relay was doing:
- * - before an insert, events of a tenant erased at or after their signup time are deleted
- *   from the outbox instead of written (a replayed service event, a signup replay);
- * - an insert in flight when the erasure commits: in `lock` mode the erasure waits for the
- *   batch to commit, so its job runs after the insert; in `lease` mode the relay looks for
- *   erasures again once ClickHouse has accepted the batch and arms the job anew for any it
- *   finds, so the job runs after the insert; an erasure that commits after that look arms
- *   its job after the insert anyway;
- * - an insert that outlives its relay (a crash, an unknown outcome) lands within the lease,
- *   as the exclusivity of a claim already assumes: each job runs a second pass
- *   `erasureSettleMs` (default: the lease) after its first and completes only then.
- * An erasure never marks an event delivered, so the delivered counts above stay exact.
+ * a tenant's outbox events and arms a job that the relay runs (src/ingest/acquisition-eraser.ts).
+ * An erased tenant's event cannot come back: events of a tenant erased at or after their
+ * signup are deleted instead of written; an insert in flight when the erasure commits runs
+ * before its job (`lock` mode waits; `lease` mode looks for erasures again after the insert
+ * and re-arms); an insert that outlives its relay lands within the lease, and each job runs a
+ * second pass `erasureSettleMs` later (docs/privacy.md, "How it cannot be lost or come back").
+ * An erasure never marks an event delivered: the delivered counts above stay exact.
  */
 import type { Kysely } from 'kysely'
 import type { TenantCreatedEvent } from '../contracts.ts'

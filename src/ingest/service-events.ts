@@ -13,11 +13,12 @@
 import type { Kysely } from 'kysely'
 import {
   CHANNEL_GROUPS, CLIENT_KINDS, REFERRAL_STATUSES, SIGNUP_CHANNELS, isUuid,
-  type ChannelGroup, type ClientKind, type ReferralStatus, type SignupAttribution, type SignupChannel, type TenantCreatedEvent
+  type ReferralStatus, type SignupAttribution, type TenantCreatedEvent
 } from '../contracts.ts'
-import { sanitizeUrl, sanitizeValue } from '../shared/sanitize.ts'
+import { normalizeAttribution, ROW_ATTRIBUTION_LIMITS } from '../shared/normalize.ts'
+import { sanitizeValue } from '../shared/sanitize.ts'
 import { storeDb, type Database } from '../store/database.ts'
-import { parseEventTime, ROW_LIMITS, rowReferralCode, rowText, scrubMetadata } from './acquisition-row.ts'
+import { parseEventTime, ROW_LIMITS } from './acquisition-row.ts'
 
 /** Most events one call accepts. */
 export const MAX_SERVICE_EVENTS = 1_000
@@ -59,49 +60,34 @@ function optionalEnum<T extends string> (value: unknown, allowed: readonly T[], 
   return value as T
 }
 
+/**
+ * Checks the types of an event's attribution, then normalizes it as the relay will
+ * (src/shared/normalize.ts): FrameWorks' proto carries no derived fields, so a missing
+ * channel group is derived from the fields by the rule table and a missing client kind is
+ * `unknown`, as on every other path.
+ */
 function validAttribution (value: unknown): SignupAttribution {
   if (!isObject(value)) throw new Invalid('attribution must be an object')
   const channel = value.signup_channel
   if (typeof channel !== 'string' || !(SIGNUP_CHANNELS as readonly string[]).includes(channel)) {
     throw new Invalid(`attribution.signup_channel must be one of ${SIGNUP_CHANNELS.join(', ')}`)
   }
-  const method = sanitizeValue(value.signup_method, ROW_LIMITS.method)
-  if (typeof value.signup_method !== 'string' || method === null) throw new Invalid('attribution.signup_method must be a non-empty string')
+  if (typeof value.signup_method !== 'string' || sanitizeValue(value.signup_method, ROW_LIMITS.method) === null) throw new Invalid('attribution.signup_method must be a non-empty string')
   for (const field of [...TEXT_FIELDS, ...URL_FIELDS]) {
     if (!absent(value[field]) && typeof value[field] !== 'string') throw new Invalid(`attribution.${field} must be a string or null`)
   }
   if (!absent(value.is_agent) && typeof value.is_agent !== 'boolean') throw new Invalid('attribution.is_agent must be a boolean')
-  let metadata: Record<string, unknown> = {}
   if (!absent(value.metadata_json)) {
     if (typeof value.metadata_json !== 'string' || value.metadata_json.length > ROW_LIMITS.eventData) throw new Invalid(`attribution.metadata_json must be a JSON object string of at most ${ROW_LIMITS.eventData} characters`)
     let parsed: unknown
     try { parsed = JSON.parse(value.metadata_json) } catch { throw new Invalid('attribution.metadata_json is not valid JSON') }
     if (!isObject(parsed)) throw new Invalid('attribution.metadata_json must encode a JSON object')
-    metadata = scrubMetadata(parsed)
   }
-  const channelGroup = optionalEnum<ChannelGroup>(value.channel_group, CHANNEL_GROUPS, 'attribution.channel_group')
-  const clientKind = optionalEnum<ClientKind>(value.client_kind, CLIENT_KINDS, 'attribution.client_kind')
-  const firstTouchAt = absent(value.first_touch_at) ? null : isoTime(value.first_touch_at, 'attribution.first_touch_at')
-  const referralCode = rowReferralCode(value.referral_code)
-  return {
-    signup_channel: channel as SignupChannel,
-    signup_method: method,
-    utm_source: rowText(value.utm_source),
-    utm_medium: rowText(value.utm_medium),
-    utm_campaign: rowText(value.utm_campaign),
-    utm_content: rowText(value.utm_content),
-    utm_term: rowText(value.utm_term),
-    http_referer: sanitizeUrl(value.http_referer, ROW_LIMITS.url),
-    landing_page: sanitizeUrl(value.landing_page, ROW_LIMITS.url),
-    referral_code: referralCode,
-    is_agent: value.is_agent === true,
-    metadata_json: JSON.stringify(metadata),
-    // FrameWorks' proto carries no derived fields: without them the event counts as direct.
-    channel_group: channelGroup ?? (referralCode !== null ? 'referral_program' : 'direct'),
-    client_kind: clientKind ?? (value.is_agent === true ? 'automation' : 'browser'),
-    first_touch_at: firstTouchAt,
-    last_touch: null
-  }
+  optionalEnum(value.channel_group, CHANNEL_GROUPS, 'attribution.channel_group')
+  optionalEnum(value.client_kind, CLIENT_KINDS, 'attribution.client_kind')
+  if (!absent(value.first_touch_at)) isoTime(value.first_touch_at, 'attribution.first_touch_at')
+  // A service event carries no last touch.
+  return normalizeAttribution({ ...value, last_touch: null }, ROW_ATTRIBUTION_LIMITS)
 }
 
 /** Validates one service event; returns the event to store or throws with the reason. */

@@ -31,8 +31,8 @@
  */
 import { CHANNEL_GROUPS, type ChannelGroup, type Touch } from '../contracts.ts'
 import { CLICK_ID_PARAMS } from './params.ts'
-import { redactText } from '../shared/redact.ts'
-import { redactUrl, truncateCodePoints } from '../shared/sanitize.ts'
+import { normalizeTouch, STORE_LIMITS } from '../shared/normalize.ts'
+import { truncateCodePoints } from '../shared/sanitize.ts'
 import { isoOfSecond, type TouchState } from './touch.ts'
 
 export const COOKIE_PAYLOAD_VERSION = '3'
@@ -116,18 +116,6 @@ export function encodeWithin (state: TouchState, issuedAtMs: number, budget: num
   return { payload, state: { first, last } }
 }
 
-/** Redacts a decoded touch in place (fields of a legacy cookie). */
-function redactTouch (t: Touch): void {
-  t.utm_source = redactText(t.utm_source)
-  t.utm_medium = redactText(t.utm_medium)
-  t.utm_campaign = redactText(t.utm_campaign)
-  t.utm_content = redactText(t.utm_content)
-  t.utm_term = redactText(t.utm_term)
-  t.referral_code = redactText(t.referral_code, false)
-  if (t.http_referer !== null) t.http_referer = redactUrl(t.http_referer)
-  if (t.landing_page !== null) t.landing_page = redactUrl(t.landing_page)
-}
-
 /** Decodes an 11-field touch; null when a field is not what we write. `legacy` redacts it. */
 export function decodeTouch (fields: readonly string[], offset: number, legacy = false): Touch | null {
   const at = parseInt(fields[offset]!, 36)
@@ -156,8 +144,8 @@ export function decodeTouch (fields: readonly string[], offset: number, legacy =
     return null
   }
   if (touch.click_id_type !== null && !CLICK_IDS.has(touch.click_id_type)) return null
-  if (legacy) redactTouch(touch)
-  return touch
+  // Written before redaction: through the shared normalizer, as the store would take it.
+  return legacy ? normalizeTouch(touch, STORE_LIMITS) : touch
 }
 
 /** A verified cookie. Its touches are decoded on first use. */

@@ -6,6 +6,7 @@
 import type { FastifyRequest } from 'fastify'
 import { CLIENT_KINDS, type ClientKind } from '../contracts.ts'
 import { ERR_INVALID_OPTION } from '../errors.ts'
+import { DEFAULT_REFERRAL_CODE_PATTERN } from '../shared/normalize.ts'
 import { parseExclusion, DEFAULT_METADATA_KEYS, type ReferrerExclusion } from './touch.ts'
 
 export const DEFAULT_COOKIE_NAME = 'fw_attr'
@@ -20,7 +21,7 @@ export const DEFAULT_REFERRAL_REDIRECT_PATH = '/'
 export const DEFAULT_REDIRECT_PARAM = 'to'
 export const DEFAULT_REFERRAL_CODE_PARAMS: readonly string[] = Object.freeze(['referral_code', 'via', 'ref'])
 export const DEFAULT_SOURCE_ALIAS_PARAMS: readonly string[] = Object.freeze(['utm_referrer', 'source'])
-export const DEFAULT_REFERRAL_CODE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/
+export { DEFAULT_REFERRAL_CODE_PATTERN } from '../shared/normalize.ts'
 export const DEFAULT_MAX_VALUE_LENGTH = 100
 export const DEFAULT_MAX_URL_LENGTH = 200
 export const DEFAULT_UA_CACHE_SIZE = 1000
@@ -233,7 +234,6 @@ export function normalizeOptions (opts: AttributionCaptureOptions): CaptureSetti
   if (opts.secure !== undefined && typeof opts.secure !== 'boolean') fail('secure', 'must be a boolean')
   const secure = opts.secure ?? publicBase.protocol === 'https:'
   const maxCookieBytes = integer('maxCookieBytes', opts.maxCookieBytes ?? DEFAULT_MAX_COOKIE_BYTES, 512, 4096)
-
   const ownHosts = stringList('ownHosts', opts.ownHosts ?? [], /^[A-Za-z0-9.-]{1,253}$/).map((h) => h.toLowerCase().replace(/^www\./, ''))
   const baseHost = publicBase.hostname.replace(/^www\./, '')
   if (!ownHosts.includes(baseHost)) ownHosts.unshift(baseHost)
@@ -253,7 +253,6 @@ export function normalizeOptions (opts: AttributionCaptureOptions): CaptureSetti
   for (const k of noCookieKinds) if (!(CLIENT_KINDS as readonly string[]).includes(k)) fail('noCookieKinds', `"${k}" is not a client kind`)
   const userAgentCacheSize = integer('userAgentCacheSize', opts.userAgentCacheSize ?? DEFAULT_UA_CACHE_SIZE, 1, 1_000_000)
   const metadataKeys = stringList('metadataKeys', opts.metadataKeys ?? DEFAULT_METADATA_KEYS, /^[a-z][a-z0-9_]{0,63}$/)
-
   const prefix = opts.routePrefix ?? ''
   if (typeof prefix !== 'string' || (prefix !== '' && (!ROUTE_RE.test(prefix) || prefix.endsWith('/')))) fail('routePrefix', 'must be empty or a path like "/api" (no trailing slash)')
   const touchPath = routePath('touchPath', opts.touchPath, prefix, DEFAULT_TOUCH_PATH)

@@ -11,7 +11,7 @@
  * - click id: the first present of the 17 known click-id parameters; only its name is kept.
  */
 import type { Touch } from '../contracts.ts'
-import { isSensitive, REDACTED } from '../shared/redact.ts'
+import { normalizeReferralCode, UTM_FIELDS } from '../shared/normalize.ts'
 import { sanitizeText, sanitizeValue } from '../shared/sanitize.ts'
 
 /** Click-id parameters (PostHog's list), in precedence order. Only the name is ever kept. */
@@ -20,7 +20,8 @@ export const CLICK_ID_PARAMS = Object.freeze([
   'igshid', 'ttclid', 'rdt_cid', 'epik', 'qclid', 'sccid', 'irclid', '_kx'
 ] as const)
 
-export const UTM_PARAMS = Object.freeze(['utm_source', 'utm_medium', 'utm_campaign', 'utm_content', 'utm_term'] as const)
+/** The five UTM parameters (the touch's UTM fields). */
+export const UTM_PARAMS = UTM_FIELDS
 /** Campaign parameters that signal a campaign but have no field of their own. */
 export const EXTRA_CAMPAIGN_PARAMS = Object.freeze(['utm_id', 'gad_source', 'mc_cid'] as const)
 
@@ -50,9 +51,7 @@ export function signalParamNames (rules: ParamRules): ReadonlySet<string> {
  * an e-mail or wallet address (a valid code is exempt from the token rule).
  */
 export function referralCodeOf (value: unknown, rules: ParamRules): string | null {
-  const code = sanitizeText(value, 64)
-  if (code === null || !rules.referralCodePattern.test(code)) return null
-  return isSensitive(code, false) ? REDACTED : code
+  return normalizeReferralCode(value, 64, rules.referralCodePattern)
 }
 
 type UtmField = typeof UTM_PARAMS[number]

@@ -6,13 +6,14 @@
  * kept, last touch updated on a new signal, our own hosts and auth/payment/wallet hops never
  * a referrer, seed fields from the first touch), and it is tested without a server.
  */
-import type { AttributionSnapshot, ChannelGroup, ClientKind, SignupAttribution, SignupChannel, Touch } from '../contracts.ts'
+import type { AttributionSnapshot, ChannelGroup, SignupAttribution, SignupChannel, Touch } from '../contracts.ts'
 import { SIGNUP_CHANNELS } from '../contracts.ts'
-import { CHANNEL_RULES_VERSION, channelGroupOf } from './channel.ts'
+import { CHANNEL_RULES_VERSION, channelGroupOf } from '../shared/channel.ts'
+import { scrubMetadata } from '../shared/metadata.ts'
+import { normalizeAttribution, STORE_LIMITS, utmLimits, type AttributionLimits } from '../shared/normalize.ts'
+import { hostMatches, hostOf, pathOf } from '../shared/sanitize.ts'
 import type { ClientClass } from './client-kind.ts'
 import { hasCampaign, type CampaignParams, type SignupUtm } from './params.ts'
-import { isPiiValue } from '../shared/redact.ts'
-import { hostMatches, hostOf, pathOf, sanitizeValue } from '../shared/sanitize.ts'
 
 /** An entry of the referrer exclusion list: a host (subdomains included) and an optional path prefix. */
 export interface ReferrerExclusion {
@@ -134,24 +135,17 @@ export const DEFAULT_METADATA_KEYS = Object.freeze([
 
 const METHOD_RE = /^[a-z0-9_]{1,64}$/
 
-/**
- * Allow-listed, bounded metadata; non-scalar values are dropped, and a text holding an
- * e-mail, wallet or IP address or a credential-like token becomes `(redacted)`.
- */
-export function allowListedMetadata (metadata: Readonly<Record<string, unknown>> | undefined, allowed: ReadonlySet<string>): Record<string, string | number | boolean> {
-  const out: Record<string, string | number | boolean> = {}
-  if (metadata === undefined || metadata === null || typeof metadata !== 'object') return out
-  for (const key of Object.keys(metadata)) {
-    if (!allowed.has(key)) continue
-    const value = metadata[key]
-    if (typeof value === 'boolean') out[key] = value
-    else if (typeof value === 'number' && Number.isFinite(value)) out[key] = value
-    else if (typeof value === 'string') {
-      const text = sanitizeValue(value, 200, isPiiValue)
-      if (text !== null) out[key] = text
-    }
-  }
-  return out
+/** The normalizer's bounds for what the plugin builds: its own value, URL and code rules. */
+export function captureLimits (rules: { maxValueLength: number, maxUrlLength: number, referralCodePattern: RegExp }): AttributionLimits {
+  return Object.freeze({
+    method: 64,
+    utm: utmLimits(rules.maxValueLength),
+    url: rules.maxUrlLength,
+    referralCode: 64,
+    referralCodePattern: rules.referralCodePattern,
+    json: STORE_LIMITS.json,
+    metadata: STORE_LIMITS.metadata
+  })
 }
 
 /** What `request.signupAttribution()` takes. */
@@ -219,20 +213,23 @@ export interface SignupContext {
   consentDenied: boolean
   /** Metadata keys kept. */
   allowed: ReadonlySet<string>
+  /** The normalizer's bounds (`captureLimits`). */
+  limits: AttributionLimits
 }
 
 /**
  * The `SignupAttribution` of a signup request: seed fields from the first touch (the
  * current request's touch when the visitor has none), the typed referral code, else the
  * code of the first touch, else of the last, else of the request; client kind of the
- * signup request itself.
+ * signup request itself. The result goes through the shared normalizer, as the store's does.
  */
 export function signupAttributionOf (input: SignupAttributionInput, ctx: SignupContext): SignupAttribution {
   checkSignupInput(input)
   const { state, current, client } = ctx
   const seed = state?.first ?? current
-  const metadata: Record<string, string | number | boolean> = {
-    ...allowListedMetadata(input.metadata, ctx.allowed),
+  // Allow-listed scalars; texts holding an address or a token become `(redacted)`.
+  const metadata: Record<string, unknown> = {
+    ...scrubMetadata(input.metadata, { maxKeys: ctx.allowed.size, maxDepth: 0, maxText: 200, allowed: ctx.allowed }),
     client_rule: client.rule,
     channel_rules: CHANNEL_RULES_VERSION
   }
@@ -240,7 +237,7 @@ export function signupAttributionOf (input: SignupAttributionInput, ctx: SignupC
   // The plugin's to say, never the handler's.
   delete metadata.consent
   if (ctx.consentDenied) metadata.consent = 'denied'
-  return {
+  return normalizeAttribution({
     signup_channel: input.channel,
     signup_method: input.method,
     utm_source: seed.utm_source,
@@ -254,8 +251,8 @@ export function signupAttributionOf (input: SignupAttributionInput, ctx: SignupC
     is_agent: client.isAgent,
     metadata_json: JSON.stringify(metadata),
     channel_group: seed.channel_group,
-    client_kind: client.kind as ClientKind,
+    client_kind: client.kind,
     first_touch_at: state !== null && ctx.firstFromCookie ? state.first.at : null,
     last_touch: state?.last ?? null
-  }
+  }, ctx.limits)
 }

@@ -2,11 +2,13 @@ import { test } from 'tap'
 import fc from 'fast-check'
 import { randomUUID } from 'node:crypto'
 import type { TenantCreatedEvent } from '../../src/contracts.ts'
-import { ACQUISITION_COLUMNS, ROW_LIMITS, scrubMetadata, toAcquisitionRow, type AcquisitionEventData } from '../../src/ingest/acquisition-row.ts'
+import { ACQUISITION_COLUMNS, ROW_LIMITS, toAcquisitionRow, type AcquisitionEventData } from '../../src/ingest/acquisition-row.ts'
+import { scrubMetadata } from '../../src/shared/metadata.ts'
 import { dedupToken } from '../../src/ingest/acquisition-writer.ts'
 import { sanitizeUrl } from '../../src/shared/sanitize.ts'
 import { parseServiceEvent } from '../../src/ingest/service-events.ts'
 import { attribution } from './fixtures.ts'
+import { assertProperty } from '../helpers/property.ts'
 
 function event (overrides: Partial<TenantCreatedEvent> = {}): TenantCreatedEvent {
   return { event_id: randomUUID(), event_type: 'tenant_created', timestamp: '2026-02-03T04:05:06.789Z', tenant_id: randomUUID(), user_id: null, attribution: attribution(), referral_status: 'applied', ...overrides }
@@ -42,8 +44,8 @@ test('texts are bounded and stripped of control characters, URLs keep scheme, ho
   t.equal(row.http_referer, 'https://example.com/a/b')
   t.equal(row.landing_page, null)
   const data = JSON.parse(row.event_data) as AcquisitionEventData
-  t.equal(data.attribution.channel_group, 'direct')
-  t.equal(data.attribution.client_kind, 'browser')
+  t.equal(data.attribution.channel_group, 'email', 'an unknown channel group is derived from the fields (medium email)')
+  t.equal(data.attribution.client_kind, 'unknown', 'an unknown client kind is unknown')
 })
 
 test('event_data stays within its bound however large the metadata is', async (t) => {
@@ -51,7 +53,16 @@ test('event_data stays within its bound however large the metadata is', async (t
   const big = Object.fromEntries(Array.from({ length: 4 }, (_, i) => [`n${i}`, level]))
   const row = toAcquisitionRow(event({ attribution: attribution({ metadata_json: JSON.stringify(big) }) }))
   t.ok(row.event_data.length <= ROW_LIMITS.eventData)
-  t.equal(JSON.parse(row.event_data).truncated, true)
+  t.same(JSON.parse(row.event_data).attribution.metadata, {}, 'metadata over the bound is dropped whole')
+  // Each within the bound, together over it: metadata gives way first, flagged.
+  const url = 'https://example.com/' + 'p/'.repeat(480)
+  const lastTouch = { at: '2026-01-01T00:00:00.000Z', utm_source: 's'.repeat(255), utm_medium: null, utm_campaign: 'c'.repeat(255), utm_content: null, utm_term: null, click_id_type: null, referral_code: null, http_referer: url, landing_page: url, channel_group: 'referral' as const }
+  const both = toAcquisitionRow(event({ attribution: attribution({ metadata_json: JSON.stringify(level), last_touch: lastTouch }) }))
+  const data = JSON.parse(both.event_data)
+  t.ok(both.event_data.length <= ROW_LIMITS.eventData)
+  t.equal(data.truncated, true)
+  t.same(data.attribution.metadata, {})
+  t.equal(data.attribution.last_touch.utm_source, 's'.repeat(255))
 })
 
 test('metadata redacts e-mail, wallet and IP addresses and tokens and loses odd keys and deep nesting', async (t) => {
@@ -82,23 +93,23 @@ test('the deduplication token depends on the set of event ids, not their order',
   t.match(dedupToken(ids), /^fw-acq-[0-9a-f]{64}$/)
 })
 
-test('a service event without derived fields gets neutral ones', async (t) => {
+test('a service event without derived fields gets the documented fallbacks', async (t) => {
   const parsed = parseServiceEvent({ event_id: randomUUID(), event_type: 'tenant_created', timestamp: '2026-01-01T00:00:00+02:00', tenant_id: randomUUID(), attribution: { signup_channel: 'api', signup_method: 'api_key', is_agent: true } })
   t.equal(parsed.timestamp, '2025-12-31T22:00:00.000Z')
-  t.equal(parsed.attribution.channel_group, 'direct')
-  t.equal(parsed.attribution.client_kind, 'automation')
+  t.equal(parsed.attribution.channel_group, 'direct', 'derived by the rule table: no campaign, no referrer')
+  t.equal(parsed.attribution.client_kind, 'unknown')
   t.equal(parsed.user_id, null)
   t.equal(parsed.attribution.metadata_json, '{}')
 })
 
-test('URLs are stored exactly as the capture sanitizer would store them', async () => {
+test('URLs are stored exactly as the capture sanitizer would store them', async (t) => {
   const path = fc.array(fc.oneof(fc.constantFrom('a', 'b.c', '.hidden', '..', '%41', 'x@y.z', '0x52908400098527886E0F7030069857D2E4169EE7', ''), fc.webSegment()), { maxLength: 4 })
   const url = fc.oneof(
     fc.webUrl({ withQueryParameters: true, withFragments: true }),
     fc.tuple(fc.constantFrom('http://', 'https://', 'HTTPS://'), fc.domain(), fc.constantFrom('', ':8080'), path)
       .map(([scheme, host, port, segments]) => `${scheme}${host}${port}/${segments.join('/')}`)
   )
-  fc.assert(fc.property(url, (u) => {
+  await assertProperty(t, fc.property(url, (u) => {
     const row = toAcquisitionRow(event({ attribution: attribution({ http_referer: u }) }))
     return row.http_referer === sanitizeUrl(u, ROW_LIMITS.url)
   }), { numRuns: 2000 })

@@ -109,7 +109,7 @@ for (const target of gatewayTargets()) {
       t.match(JSON.stringify(chRows), /\(redacted\)/)
     }
     const relayed = await ch.client.query({ query: 'SELECT utm_source, utm_medium, referral_code, http_referer, landing_page FROM tenant_acquisition_events WHERE tenant_id = {id:UUID}', query_params: { id: service.tenant_id }, format: 'JSONEachRow' })
-    t.match((await relayed.json())[0], { utm_source: '(redacted)', utm_medium: '(redacted)', referral_code: '(redacted)', http_referer: 'https://mail.example.net/u/(redacted)/x', landing_page: 'https://app.example.com/invite/(redacted)' }, 'the service event\'s row shows the marker')
+    t.match((await relayed.json())[0], { utm_source: '(redacted)', utm_medium: '(redacted)', referral_code: null, http_referer: 'https://mail.example.net/u/(redacted)/x', landing_page: 'https://app.example.com/invite/(redacted)' }, 'the service event\'s row shows the marker (an e-mail address is no referral code at all, as in ?ref=)')
     const consent = await ch.client.query({ query: 'SELECT JSONExtractString(event_data, \'attribution\', \'metadata\', \'consent\') AS consent FROM tenant_acquisition_events WHERE tenant_id = {id:UUID}', query_params: { id: deniedTenant }, format: 'JSONEachRow' })
     t.same(await consent.json(), [{ consent: 'denied' }], 'the ClickHouse row is marked consent denied')
   })

@@ -9,7 +9,11 @@ import { CLICK_ID_PARAMS } from '../../src/plugin/params.ts'
 import { DEFAULT_REFERRAL_CODE_PATTERN } from '../../src/plugin/options.ts'
 import { REDACTED } from '../../src/shared/redact.ts'
 import { normalizeAttribution } from '../../src/store/record-signup.ts'
+import { assertProperty } from '../helpers/property.ts'
 import { buildApp, cookiePair, NAVIGATE as NAVIGATE_HEADERS, SECRET, UA } from './fixtures.ts'
+
+/** A property's failure, thrown so that fast-check sees it and shrinks it. */
+const fail = (message: string): never => { throw new Error(message) }
 
 const PARAM_NAMES = ['utm_source', 'utm_medium', 'utm_campaign', 'utm_content', 'utm_term', 'utm_id', 'gad_source', 'mc_cid',
   'ref', 'via', 'referral_code', 'source', 'utm_referrer', 'to', ...CLICK_ID_PARAMS, 'q', '__proto__', 'constructor']
@@ -30,34 +34,34 @@ const userAgent = fc.oneof(headerText, fc.constantFrom(...Object.values(UA)))
 const SAFE_TEXT = /^[^\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ufffd]*$/u
 const SAFE_URL = /^https?:\/\/[a-z0-9.\-[\]:]+(\/[^?#\s]*)?$/
 
-function checkTouch (t: { fail: (message: string) => void }, touch: Touch | null): void {
+function checkTouch (touch: Touch | null): void {
   if (touch === null) return
   for (const f of ['utm_source', 'utm_medium', 'utm_campaign', 'utm_content', 'utm_term'] as const) {
     const v = touch[f]
     if (v !== null) {
-      if (!SAFE_TEXT.test(v) || [...v].length > 100 || v !== v.trim() || v.length === 0) t.fail(`unsanitized ${f}: ${JSON.stringify(v)}`)
+      if (!SAFE_TEXT.test(v) || [...v].length > 100 || v !== v.trim() || v.length === 0) fail(`unsanitized ${f}: ${JSON.stringify(v)}`)
     }
   }
   for (const f of ['http_referer', 'landing_page'] as const) {
     const v = touch[f]
-    if (v !== null && (!SAFE_URL.test(v) || v.length > 200 || v.includes('@'))) t.fail(`unsanitized ${f}: ${JSON.stringify(v)}`)
+    if (v !== null && (!SAFE_URL.test(v) || v.length > 200 || v.includes('@'))) fail(`unsanitized ${f}: ${JSON.stringify(v)}`)
   }
-  if (touch.click_id_type !== null && !(CLICK_ID_PARAMS as readonly string[]).includes(touch.click_id_type)) t.fail(`click id ${touch.click_id_type}`)
-  if (touch.referral_code !== null && touch.referral_code !== REDACTED && !DEFAULT_REFERRAL_CODE_PATTERN.test(touch.referral_code)) t.fail(`referral code ${touch.referral_code}`)
-  if (!(CHANNEL_GROUPS as readonly string[]).includes(touch.channel_group)) t.fail(`channel ${touch.channel_group}`)
-  if (Number.isNaN(Date.parse(touch.at))) t.fail(`time ${touch.at}`)
+  if (touch.click_id_type !== null && !(CLICK_ID_PARAMS as readonly string[]).includes(touch.click_id_type)) fail(`click id ${touch.click_id_type}`)
+  if (touch.referral_code !== null && touch.referral_code !== REDACTED && !DEFAULT_REFERRAL_CODE_PATTERN.test(touch.referral_code)) fail(`referral code ${touch.referral_code}`)
+  if (!(CHANNEL_GROUPS as readonly string[]).includes(touch.channel_group)) fail(`channel ${touch.channel_group}`)
+  if (Number.isNaN(Date.parse(touch.at))) fail(`time ${touch.at}`)
 }
 
-function checkSnapshot (t: { fail: (message: string) => void }, snap: AttributionSnapshot): void {
-  checkTouch(t, snap.first_touch)
-  checkTouch(t, snap.last_touch)
-  if (!(CLIENT_KINDS as readonly string[]).includes(snap.client_kind)) t.fail(`client kind ${snap.client_kind}`)
-  if (!(CHANNEL_GROUPS as readonly string[]).includes(snap.channel_group)) t.fail(`channel ${snap.channel_group}`)
+function checkSnapshot (snap: AttributionSnapshot): void {
+  checkTouch(snap.first_touch)
+  checkTouch(snap.last_touch)
+  if (!(CLIENT_KINDS as readonly string[]).includes(snap.client_kind)) fail(`client kind ${snap.client_kind}`)
+  if (!(CHANNEL_GROUPS as readonly string[]).includes(snap.channel_group)) fail(`channel ${snap.channel_group}`)
 }
 
-function checkSetCookie (t: { fail: (message: string) => void }, header: string | string[] | undefined): void {
+function checkSetCookie (header: string | string[] | undefined): void {
   for (const line of header === undefined ? [] : Array.isArray(header) ? header : [header]) {
-    if (Buffer.byteLength(line) > 1024) t.fail(`Set-Cookie of ${Buffer.byteLength(line)} bytes`)
+    if (Buffer.byteLength(line) > 1024) fail(`Set-Cookie of ${Buffer.byteLength(line)} bytes`)
   }
 }
 
@@ -71,24 +75,23 @@ test('arbitrary navigations, headers and cookies never give a 5xx, an unsanitize
     fc.string({ maxLength: 400 }).map((s) => `fw_attr=${sign(s.replace(/[;\s]/g, ''), SECRET)}`),
     fc.nat({ max: validCookie.length - 1 }).map((i) => validCookie.slice(0, i) + 'x' + validCookie.slice(i + 1))
   )
-  await fc.assert(fc.asyncProperty(queryString, fc.option(referer), userAgent, fc.option(cookie), fc.boolean(), fc.option(headerText), async (query, ref, ua, ck, navigate, extra) => {
+  await assertProperty(t, fc.asyncProperty(queryString, fc.option(referer), userAgent, fc.option(cookie), fc.boolean(), fc.option(headerText), async (query, ref, ua, ck, navigate, extra) => {
     const headers: Record<string, string> = { 'user-agent': ua }
     if (ref !== null) headers.referer = ref
     if (ck !== null) headers.cookie = ck
     if (navigate) headers['sec-fetch-mode'] = 'navigate'
     if (extra !== null) { headers['x-payment'] = extra; headers['mcp-protocol-version'] = extra }
     const res = await app.inject({ url: `/docs/page?${query}`, headers })
-    if (res.statusCode >= 500) t.fail(`5xx for ${query}`)
-    checkSetCookie(t, res.headers['set-cookie'])
+    if (res.statusCode >= 500) fail(`5xx for ${query}`)
+    checkSetCookie(res.headers['set-cookie'])
     const next = cookiePair(res.headers['set-cookie']) ?? ck ?? undefined
     const snap = await app.inject({ url: '/api/attribution', headers: { ...(next !== undefined ? { cookie: next } : {}), 'user-agent': ua } })
-    if (snap.statusCode !== 200) t.fail(`snapshot status ${snap.statusCode}`)
-    checkSnapshot(t, snap.json<AttributionSnapshot>())
+    if (snap.statusCode !== 200) fail(`snapshot status ${snap.statusCode}`)
+    checkSnapshot(snap.json<AttributionSnapshot>())
     const signup = await app.inject({ method: 'POST', url: `/signup?${query}`, headers: { ...(next !== undefined ? { cookie: next } : {}), 'user-agent': ua }, payload: { channel: 'web', method: 'email_password' } })
-    if (signup.statusCode !== 200) t.fail(`signup status ${signup.statusCode}`)
+    if (signup.statusCode !== 200) fail(`signup status ${signup.statusCode}`)
     JSON.parse(signup.json<{ metadata_json: string }>().metadata_json)
   }), { numRuns: 300 })
-  t.pass('no counterexample')
 })
 
 test('arbitrary beacon bodies and referral links never give a 5xx or an unsanitized snapshot', async (t) => {
@@ -99,20 +102,19 @@ test('arbitrary beacon bodies and referral links never give a 5xx or an unsaniti
     fc.string({ maxLength: 200 })
   )
   const contentType = fc.constantFrom('application/json', 'text/plain;charset=UTF-8', 'application/x-www-form-urlencoded', 'application/json; charset=utf-8')
-  await fc.assert(fc.asyncProperty(body, contentType, userAgent, async (payload, type, ua) => {
+  await assertProperty(t, fc.asyncProperty(body, contentType, userAgent, async (payload, type, ua) => {
     const res = await app.inject({ method: 'POST', url: '/attribution/touch', headers: { 'content-type': type, 'user-agent': ua }, payload })
-    if (res.statusCode >= 500) t.fail(`5xx for ${type} ${payload}`)
-    checkSetCookie(t, res.headers['set-cookie'])
-    if (res.statusCode === 200) checkSnapshot(t, res.json<AttributionSnapshot>())
-    else if (!/application\/problem\+json/.test(String(res.headers['content-type']))) t.fail(`non-problem ${res.statusCode}`)
+    if (res.statusCode >= 500) fail(`5xx for ${type} ${payload}`)
+    checkSetCookie(res.headers['set-cookie'])
+    if (res.statusCode === 200) checkSnapshot(res.json<AttributionSnapshot>())
+    else if (!/application\/problem\+json/.test(String(res.headers['content-type']))) fail(`non-problem ${res.statusCode}`)
   }), { numRuns: 300 })
-  await fc.assert(fc.asyncProperty(fc.string({ maxLength: 80 }), queryString, async (code, query) => {
+  await assertProperty(t, fc.asyncProperty(fc.string({ maxLength: 80 }), queryString, async (code, query) => {
     const res = await app.inject({ url: `/r/${encodeURIComponent(code)}?${query}`, headers: { 'user-agent': UA.chrome } })
-    if (res.statusCode >= 500) t.fail(`5xx for ${code} ${query}`)
-    checkSetCookie(t, res.headers['set-cookie'])
-    if (res.statusCode === 302 && !String(res.headers.location).startsWith('https://app.example.com/')) t.fail(`redirect to ${res.headers.location}`)
+    if (res.statusCode >= 500) fail(`5xx for ${code} ${query}`)
+    checkSetCookie(res.headers['set-cookie'])
+    if (res.statusCode === 302 && !String(res.headers.location).startsWith('https://app.example.com/')) fail(`redirect to ${res.headers.location}`)
   }), { numRuns: 300 })
-  t.pass('no counterexample')
 })
 
 function decodeURIComponentSafe (s: string): string {
@@ -148,7 +150,7 @@ test('addresses and tokens placed in every captured field through every path in 
     utm: fc.tuple(anyPii, anyPii, anyPii, anyPii, anyPii), alias: anyPii, code: codePii, landing: anyPii, referer: anyPii,
     bodyUtm: fc.tuple(anyPii, anyPii, anyPii, anyPii, anyPii), typedCode: codePii, metadata: anyPii, beaconUrl: anyPii, beaconReferrer: anyPii
   })
-  await fc.assert(fc.asyncProperty(fields, async (f) => {
+  await assertProperty(t, fc.asyncProperty(fields, async (f) => {
     const all = [...f.utm, f.alias, f.code, f.landing, f.referer, ...f.bodyUtm, f.typedCode, f.metadata, f.beaconUrl, f.beaconReferrer]
     const text = (v: readonly [string, string, string]): string => v.join('')
     const query = new URLSearchParams({
@@ -166,16 +168,15 @@ test('addresses and tokens placed in every captured field through every path in 
     leaked(found, signup.body, all)
     const beacon = await app.inject({ method: 'POST', url: '/attribution/touch', headers, payload: { url: `https://app.example.com/${encodeURIComponent(text(f.beaconUrl))}?${query}`, referrer: `https://blog.example.net/${text(f.beaconReferrer)}` } })
     leaked(found, beacon.body + String(beacon.headers['set-cookie']), all)
-    if (found.size > 0) t.fail(`leaked: ${[...found].join(', ')}`)
+    if (found.size > 0) fail(`leaked: ${[...found].join(', ')}`)
   }), { numRuns: 100 })
-  t.pass('no counterexample')
 })
 
 test('addresses and tokens in every field of an attribution never reach the stored row, the outbox event, the relayed row or a service event', async (t) => {
   const attribution = fc.record({
     text: fc.array(anyPii, { minLength: 7, maxLength: 7 }), code: codePii, referer: anyPii, landing: anyPii, metadata: fc.array(anyPii, { minLength: 3, maxLength: 3 }), lastTouch: fc.array(anyPii, { minLength: 4, maxLength: 4 })
   })
-  fc.assert(fc.property(attribution, (a) => {
+  await assertProperty(t, fc.property(attribution, (a) => {
     const all = [...a.text, a.code, a.referer, a.landing, ...a.metadata, ...a.lastTouch]
     const text = (v: readonly [string, string, string]): string => v.join('')
     const [source, medium, campaign, content, term, method, keyed] = a.text.map(text)
@@ -196,7 +197,6 @@ test('addresses and tokens in every field of an attribution never reach the stor
     leaked(found, JSON.stringify(toAcquisitionRow({ ...event, attribution: stored })), all)
     leaked(found, JSON.stringify(toAcquisitionRow(event)), all)
     leaked(found, JSON.stringify(parseServiceEvent({ ...event, attribution: { ...input, last_touch: undefined } })), all)
-    if (found.size > 0) t.fail(`leaked: ${[...found].join(', ')}`)
+    if (found.size > 0) fail(`leaked: ${[...found].join(', ')}`)
   }), { numRuns: 300 })
-  t.pass('no counterexample')
 })

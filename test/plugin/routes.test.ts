@@ -1,5 +1,6 @@
 import { test } from 'tap'
-import type { AttributionSnapshot } from '../../src/contracts.ts'
+import type { AttributionSnapshot, SignupAttribution } from '../../src/contracts.ts'
+import { normalizeAttribution } from '../../src/store/record-signup.ts'
 import { buildApp, cookiePair, UA } from './fixtures.ts'
 
 test('the touch beacon records the landing URL and document.referrer and answers the snapshot', async (t) => {
@@ -115,6 +116,40 @@ test('a bad referral code is a 400 problem+json and sets no cookie', async (t) =
     t.equal(res.headers['set-cookie'], undefined)
     t.equal(res.headers.location, undefined)
   }
+})
+
+test('a referral link whose code is an address or a token keeps it in no cookie, snapshot or stored row', async (t) => {
+  const WALLET = '0x52908400098527886E0F7030069857D2E4169EE7'
+  const EMAIL = 'jane.doe@example.org'
+  const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJl'
+  const TOKEN_SHAPED = 'a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7'
+  // The default pattern, and one so loose that an e-mail address matches it.
+  const cases = [[undefined, [WALLET, JWT]], [/^[^\s/]{1,64}$/, [WALLET, EMAIL]]] as const
+  for (const [pattern, codes] of cases) {
+    const app = await buildApp(pattern === undefined ? {} : { referralCodePattern: pattern })
+    for (const code of codes) {
+      const res = await app.inject({ url: `/r/${encodeURIComponent(code)}`, headers: { 'user-agent': UA.chrome } })
+      const pair = cookiePair(res.headers['set-cookie'])
+      if (res.statusCode === 400) {
+        t.equal(pair, undefined, `${code}: refused, no cookie`)
+        continue
+      }
+      t.equal(res.statusCode, 302, code)
+      t.ok(pair !== undefined && !pair.toLowerCase().includes(code.slice(0, 12).toLowerCase()), `${code}: not in the cookie`)
+      const snap = (await app.inject({ url: '/api/attribution', headers: { cookie: pair! } })).json<AttributionSnapshot>()
+      const signup = (await app.inject({ method: 'POST', url: '/signup', headers: { cookie: pair!, 'user-agent': UA.chrome }, payload: {} })).json<SignupAttribution>()
+      const stored = normalizeAttribution(signup)
+      for (const [where, value] of [['snapshot', JSON.stringify(snap)], ['signup attribution', JSON.stringify(signup)], ['stored row', JSON.stringify(stored)]] as const) {
+        t.notOk(value.includes(code) || value.toLowerCase().includes(code.toLowerCase()), `${code}: not in the ${where}`)
+      }
+      t.equal(stored.referral_code, '(redacted)', `${code}: the stored code`)
+    }
+    await app.close()
+  }
+  const app = await buildApp()
+  const res = await app.inject({ url: `/r/${TOKEN_SHAPED}`, headers: { 'user-agent': UA.chrome } })
+  const snap = (await app.inject({ url: '/api/attribution', headers: { cookie: cookiePair(res.headers['set-cookie'])! } })).json<AttributionSnapshot>()
+  t.equal(snap.first_touch?.referral_code, TOKEN_SHAPED, 'a valid token-shaped code is kept, as in ?ref=')
 })
 
 test('route paths and prefix are options, and routes can be left out', async (t) => {

@@ -1,15 +1,16 @@
 import t, { test } from 'tap'
 import fc from 'fast-check'
-import { CHANNEL_RULES_VERSION, channelContextSql, channelGroupSql, type ChannelSqlColumns } from '../../src/clickhouse/channel-group.sql.ts'
+import { CHANNEL_RULES_VERSION, channelContextSql, channelGroupSql, type ChannelSqlColumns } from '../../src/shared/channel-group.sql.ts'
 import { openClickHouse } from '../../src/clickhouse/client.ts'
 import {
   AI_ASSISTANT_SOURCES, CHANNEL_RULES, DISPLAY_MEDIUMS, EMAIL_SOURCES, EMAIL_VALUES, HOST_KEYS, HOST_PREFIXES,
   REFERRAL_MEDIUMS, SEARCH_SOURCES, SHOPPING_SOURCES, SOCIAL_MEDIUMS, SOCIAL_SOURCES, SOURCE_ALIASES, VIDEO_SOURCES,
   matchChannelRule, re2Of, ruleContext, sqlString, type ChannelInputs
-} from '../../src/plugin/channel.ts'
+} from '../../src/shared/channel.ts'
 import { CLICK_ID_PARAMS, EXTRA_CAMPAIGN_PARAMS } from '../../src/plugin/params.ts'
 import { hostOf, sanitizeUrl } from '../../src/shared/sanitize.ts'
 import { buildTouch } from '../../src/plugin/touch.ts'
+import { assertProperty } from '../helpers/property.ts'
 
 // CLICKHOUSE_URL runs the parity on a server; otherwise chDB in a temporary directory.
 const ch = await openClickHouse(process.env.CLICKHOUSE_URL !== undefined ? { url: process.env.CLICKHOUSE_URL } : {})
@@ -251,13 +252,12 @@ const storedRow: fc.Arbitrary<StoredRow> = fc.record({
 
 test('generated rows get the same group, keys and rule hits from both forms', async (t) => {
   // Big batches: a query costs ~0.15 s to plan whatever its size, a row next to nothing.
-  await fc.assert(fc.asyncProperty(fc.array(storedRow, { minLength: 1, maxLength: 800 }), async (rows) => {
+  await assertProperty(t, fc.asyncProperty(fc.array(storedRow, { minLength: 1, maxLength: 800 }), async (rows) => {
     const sql = await sqlVerdicts(rows)
     const differing = rows.flatMap((r, i) => {
       const ts = tsVerdict(r)
       return JSON.stringify(sql[i]) === JSON.stringify(ts) ? [] : [{ row: r, ts, sql: sql[i] }]
     })
     if (differing.length > 0) throw new Error(`forms differ: ${JSON.stringify(differing[0])}`)
-  }), { numRuns: 40 })
-  t.pass('no generated row told the forms apart')
+  }), { numRuns: 40 }, 'no generated row tells the forms apart')
 })

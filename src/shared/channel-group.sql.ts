@@ -4,7 +4,7 @@
  *
  * Why: FrameWorks' Go ingest writes `tenant_acquisition_events` rows that carry no channel
  * group, so reports derive the group of every row at query time. The rules are the `sql`
- * forms of `CHANNEL_RULES` (src/plugin/channel.ts), evaluated in their order; this module
+ * forms of `CHANNEL_RULES` (src/shared/channel.ts), evaluated in their order; this module
  * only does what `buildTouch` does before the rules run: values lower-cased, an empty string
  * read as absent, the referrer host taken from the stored URL as `hostOf` takes it (scheme
  * up to `//` dropped, then the port after the last `:` unless the host ends in `]`, then
@@ -32,7 +32,7 @@
 import {
   CHANNEL_RULES, CHANNEL_RULES_VERSION, ruleContextSql, sqlString,
   type ChannelSqlInputs, type SqlRuleContext
-} from '../plugin/channel.ts'
+} from './channel.ts'
 
 export { CHANNEL_RULES_VERSION }
 

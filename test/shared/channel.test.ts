@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { test } from 'tap'
 import type { AttributionSnapshot } from '../../src/contracts.ts'
-import { CHANNEL_RULES, CHANNEL_RULES_VERSION, hostSourceKey, matchChannelRule, type ChannelInputs } from '../../src/plugin/channel.ts'
-import { buildApp, cookiePair, NAVIGATE } from './fixtures.ts'
+import { CHANNEL_RULES, CHANNEL_RULES_VERSION, hostSourceKey, matchChannelRule, type ChannelInputs } from '../../src/shared/channel.ts'
+import { buildApp, cookiePair, NAVIGATE } from '../plugin/fixtures.ts'
 
 const none: ChannelInputs = { source: null, medium: null, campaign: null, referrerHost: null, clickIdType: null, extraParams: [], hasReferralCode: false }
 const inputs = (over: Partial<ChannelInputs>): ChannelInputs => ({ ...none, ...over })

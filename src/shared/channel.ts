@@ -12,7 +12,7 @@
  *
  * Each rule has two forms in one row: `test` (TypeScript, the capture path) and `sql`
  * (a ClickHouse boolean expression, for rows whose writer recorded no channel group; see
- * src/clickhouse/channel-group.sql.ts). Lists, host keys and aliases are emitted into SQL
+ * src/shared/channel-group.sql.ts). Lists, host keys and aliases are emitted into SQL
  * from the constants below, never retyped, and test/plugin/channel-sql.test.ts checks that
  * both forms agree rule by rule on a real engine. Change a rule in both forms or in neither.
  */
