@@ -74,6 +74,10 @@ export async function openPostgres<DB> (options: PostgresOptions = {}): Promise<
       max: options.poolSize ?? 10,
       options: `-c search_path=${schema},public`
     })
+    // An idle pooled connection that the server ends (a restart, a failover, an idle timeout)
+    // is reported as an 'error' event on the pool, which drops that client; with no listener
+    // Node throws it and the whole process dies. The next query opens a fresh connection.
+    pool.on('error', () => {})
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
     return { db, engine: 'postgres', schema, close: () => db.destroy() }
   }
