@@ -9,7 +9,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import {
   attributionCapturePlugin, createRelay, ingestRoutes, migrateClickHouse, migrateToLatest, openClickHouse, openPostgres,
   problemErrorHandler, referralCodeRoutes, reportsPlugin, seedDemoIfEmpty, skipAttribution, tenantAttributionRoutes,
-  waitForUsageRefresh, type ClickHouseHandle, type PostgresHandle
+  waitForUsageRefresh, type ClickHouseHandle, type PostgresHandle, type Relay, type RelayOptions
 } from '@frameworks/attribution'
 import { clickHouseOptionsOf, type GatewayConfig } from './config.ts'
 import { signupRoutesPlugin } from './signup/index.ts'
@@ -17,6 +17,13 @@ import { migrateExample, type ExampleDatabase } from './signup/example.repositor
 
 export interface BuildOptions {
   logger?: FastifyServerOptions['logger']
+  /**
+   * Wraps the ClickHouse handle every part of the gateway uses (the soak's fault switch,
+   * `bench/soak/`). The gateway closes what this returns.
+   */
+  wrapClickHouse?: (handle: ClickHouseHandle) => ClickHouseHandle
+  /** Makes the gateway's relay from its options; default `createRelay` (the soak's can crash). */
+  relay?: (options: RelayOptions<ExampleDatabase>) => Relay
 }
 
 /** Builds the example gateway (not yet listening). Closing it closes every engine it opened. */
@@ -36,7 +43,8 @@ export async function buildGateway (config: Readonly<GatewayConfig>, options: Bu
   let clickhouse: ClickHouseHandle | undefined
   try {
     clickhouse = await openClickHouse(clickHouseOptionsOf(config))
-    await assembleGateway(app, config, postgres, clickhouse)
+    if (options.wrapClickHouse !== undefined) clickhouse = options.wrapClickHouse(clickhouse)
+    await assembleGateway(app, config, postgres, clickhouse, options.relay ?? createRelay)
     return app
   } catch (err) {
     // A gateway that failed to build is never closed by its caller, so its onClose hooks
@@ -48,7 +56,10 @@ export async function buildGateway (config: Readonly<GatewayConfig>, options: Bu
 }
 
 /** Everything after the engines are open: migrations, relay, demo data, the plugins and routes. */
-async function assembleGateway (app: FastifyInstance, config: Readonly<GatewayConfig>, postgres: PostgresHandle<ExampleDatabase>, clickhouse: ClickHouseHandle): Promise<void> {
+async function assembleGateway (
+  app: FastifyInstance, config: Readonly<GatewayConfig>, postgres: PostgresHandle<ExampleDatabase>, clickhouse: ClickHouseHandle,
+  makeRelay: (options: RelayOptions<ExampleDatabase>) => Relay
+): Promise<void> {
   // The package's tables, then the example's own (tenants, users, …) with their own record.
   for (const migrate of [migrateToLatest, migrateExample]) {
     const result = await migrate(postgres.db, { schema: config.pgSchema })
@@ -67,7 +78,7 @@ async function assembleGateway (app: FastifyInstance, config: Readonly<GatewayCo
   // A first migration (and, on chDB, every start) begins a snapshot of FrameWorks' usage:
   // serve reports after it.
   await waitForUsageRefresh(clickhouse.client)
-  const relay = createRelay({ db: postgres.db, clickhouse: clickhouse.client, logger: app.log.child({ module: 'relay' }) })
+  const relay = makeRelay({ db: postgres.db, clickhouse: clickhouse.client, logger: app.log.child({ module: 'relay' }) })
   app.addHook('onReady', async () => { relay.start() })
   app.addHook('onClose', async () => {
     await relay.drain()
