@@ -50,6 +50,8 @@ for (const f of result.faults) {
 console.log(`relay lag p50 ${result.relayLagMs.p50} ms, p99 ${result.relayLagMs.p99} ms (${result.relayLagMs.events} events)`)
 console.log(`p99: capture ${result.latencyP99Ms.capture} ms, signup ${result.latencyP99Ms.signup} ms, report ${result.latencyP99Ms.report} ms`)
 console.log(`RSS: warm-up ${result.rssMiB.warmup} MiB, end ${result.rssMiB.end} MiB (${result.rssMiB.changePct} %)`)
+const minute = result.memorySamples.filter((m, i) => i % 6 === 5)
+console.log(`  each minute (s: RSS / JS heap / external / engine MiB): ${minute.map((m) => `${m.at}: ${m.rss}/${m.heapUsed}/${m.external}/${m.engine ?? '?'}`).join(', ')}`)
 if (result.surprises.length > 0) console.log(`surprises: ${result.surprises.join('; ')}`)
 console.log(report.missed.length === 0 ? 'targets: all met' : `targets missed: ${report.missed.join('; ')}`)
 mkdirSync(dirname(values.out), { recursive: true })

@@ -75,6 +75,9 @@ const DRAIN_LIMIT_MS = 180_000
 /** How long a recovery probe waits at most. */
 const RECOVERY_LIMIT_MS = 180_000
 
+/** One memory reading, MiB; `at` in seconds since the load started. */
+export interface MemorySample { at: number, rss: number, heapUsed: number, external: number, engine: number | null }
+
 export interface FaultRecord {
   fault: 'postgres_restart' | 'relay_crash' | 'clickhouse_outage'
   /** ms since the load started */
@@ -111,7 +114,9 @@ export interface SoakResult {
   faults: FaultRecord[]
   relayLagMs: { p50: number | null, p99: number | null, events: number }
   latencyP99Ms: Record<LatencyGroup, number | null>
-  rssMiB: { warmup: number, end: number, changePct: number, samples: Array<[number, number]> }
+  rssMiB: { warmup: number, end: number, changePct: number }
+  /** Every 10 s of the load, in MiB: RSS, JS heap used, memory outside the heap, the engine's tracked memory. */
+  memorySamples: MemorySample[]
   drainMs: number
   surprises: string[]
 }
@@ -167,8 +172,16 @@ export async function runSoak (options: SoakOptions): Promise<SoakResult> {
       signupLoop(ctx, pace.signupMs, 0), signupLoop(ctx, pace.signupMs, 2),
       reportLoop(ctx, pace.reportMs), publicStatsLoop(ctx, pace.publicStatsMs), erasureLoop(ctx, pace.erasureMs)
     ])
-    const rssSamples: Array<[number, number]> = []
-    const sampler = setInterval(() => { rssSamples.push([Math.round((Date.now() - t0) / 1000), mib(process.memoryUsage.rss())]) }, 10_000)
+    // Every 10 s: where the memory is — the JS heap, buffers outside it, and what the embedded
+    // engine's own memory tracker counts (ClickHouse's `MemoryTracking`).
+    const memorySamples: MemorySample[] = []
+    const sampler = setInterval(() => {
+      const m = process.memoryUsage()
+      const at = Math.round((Date.now() - t0) / 1000)
+      void ch.raw.client.query({ query: "SELECT value FROM system.metrics WHERE metric = 'MemoryTracking'", format: 'JSONEachRow' })
+        .then(async (res) => Number((await res.json<{ value: string }>())[0]?.value ?? NaN), () => NaN)
+        .then((engine) => { memorySamples.push({ at, rss: mib(m.rss), heapUsed: mib(m.heapUsed), external: mib(m.external), engine: Number.isNaN(engine) ? null : mib(engine) }) })
+    }, 10_000)
     sampler.unref()
 
     // ── the faults, on a schedule ─────────────────────────────────
@@ -332,7 +345,8 @@ export async function runSoak (options: SoakOptions): Promise<SoakResult> {
       faults,
       relayLagMs: { p50: outbox!.p50 === null ? null : Math.round(outbox!.p50), p99: outbox!.p99 === null ? null : Math.round(outbox!.p99), events: outbox!.delivered },
       latencyP99Ms: { capture: p99('capture'), signup: p99('signup'), report: p99('report') },
-      rssMiB: { warmup: mib(warmupRss), end: mib(endRss), changePct: round((endRss - warmupRss) / warmupRss * 100), samples: rssSamples },
+      rssMiB: { warmup: mib(warmupRss), end: mib(endRss), changePct: round((endRss - warmupRss) / warmupRss * 100) },
+      memorySamples,
       drainMs,
       surprises: recorder.surprises
     }
