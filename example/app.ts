@@ -9,7 +9,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import {
   attributionCapturePlugin, createRelay, createUsageUpkeep, ingestRoutes, migrateClickHouse, migrateToLatest, openClickHouse,
   openPostgres, problemErrorHandler, referralCodeRoutes, reportsPlugin, seedDemoIfEmpty, skipAttribution, tenantAttributionRoutes,
-  type ClickHouseHandle, type PostgresHandle, type Relay, type UsageUpkeep
+  type ClickHouseHandle, type PostgresHandle, type Relay, type RelayOptions, type UsageUpkeep
 } from '@frameworks/attribution'
 import { clickHouseOptionsOf, type GatewayConfig } from './config.ts'
 import { signupRoutesPlugin } from './signup/index.ts'
@@ -30,6 +30,13 @@ export interface BuildOptions {
    * `relayOf(app).runUntilIdle()` (tests do, instead of waiting for the loop).
    */
   relay?: 'background' | 'manual'
+  /**
+   * Wraps the ClickHouse handle every part of the gateway uses (the soak's fault switch,
+   * `bench/soak/`). The gateway closes what this returns.
+   */
+  wrapClickHouse?: (handle: ClickHouseHandle) => ClickHouseHandle
+  /** Makes the gateway's relay from its options; default `createRelay` (the soak's can crash). */
+  makeRelay?: (options: RelayOptions<ExampleDatabase>) => Relay
 }
 
 const relays = new WeakMap<FastifyInstance, Relay>()
@@ -58,7 +65,8 @@ export async function buildGateway (config: Readonly<GatewayConfig>, options: Bu
   let clickhouse: ClickHouseHandle | undefined
   try {
     clickhouse = await openClickHouse(clickHouseOptionsOf(config))
-    await assembleGateway(app, config, postgres, clickhouse, options.relay ?? 'background')
+    if (options.wrapClickHouse !== undefined) clickhouse = options.wrapClickHouse(clickhouse)
+    await assembleGateway(app, config, postgres, clickhouse, options.relay ?? 'background', options.makeRelay ?? createRelay)
     return app
   } catch (err) {
     // A gateway that failed to build is never closed by its caller, so its onClose hooks
@@ -70,7 +78,10 @@ export async function buildGateway (config: Readonly<GatewayConfig>, options: Bu
 }
 
 /** Everything after the engines are open: migrations, relay, demo data, the plugins and routes. */
-async function assembleGateway (app: FastifyInstance, config: Readonly<GatewayConfig>, postgres: PostgresHandle<ExampleDatabase>, clickhouse: ClickHouseHandle, relayMode: 'background' | 'manual'): Promise<void> {
+async function assembleGateway (
+  app: FastifyInstance, config: Readonly<GatewayConfig>, postgres: PostgresHandle<ExampleDatabase>, clickhouse: ClickHouseHandle,
+  relayMode: 'background' | 'manual', makeRelay: (options: RelayOptions<ExampleDatabase>) => Relay
+): Promise<void> {
   // The package's tables, then the example's own (tenants, users, …) with their own record.
   for (const migrate of [migrateToLatest, migrateExample]) {
     const result = await migrate(postgres.db, { schema: config.pgSchema })
@@ -83,12 +94,12 @@ async function assembleGateway (app: FastifyInstance, config: Readonly<GatewayCo
   // package's lives in its own (CLICKHOUSE_ATTRIBUTION_DATABASE, `attribution`).
   // The relay (unless built with `relay: 'manual'`) and the hourly usage upkeep start once the
   // app is ready and are stopped before ClickHouse and Postgres close (onClose hooks run
-  // last-in, first-out, so this one runs before the Postgres one above). The upkeep's first pass runs at once, in the background:
-  // it catches up on what FrameWorks rewrote while the gateway was down (bounded work, not a
+  // last-in, first-out, so this one runs before the Postgres one above). The upkeep's first
+  // pass runs at once, in the background: it catches up on what FrameWorks rewrote while the gateway was down (bounded work, not a
   // rebuild); on a Postgres server an advisory lock keeps two gateways from running it at once.
   const clickhouseMigrated = await migrateClickHouse(clickhouse)
   if (clickhouseMigrated.error !== undefined) throw clickhouseMigrated.error
-  const relay = createRelay({ db: postgres.db, clickhouse, logger: app.log.child({ module: 'relay' }) })
+  const relay = makeRelay({ db: postgres.db, clickhouse, logger: app.log.child({ module: 'relay' }) })
   relays.set(app, relay)
   const upkeepLog = app.log.child({ module: 'usage-upkeep' })
   const upkeep = createUsageUpkeep({

@@ -74,6 +74,14 @@ export async function openPostgres<DB> (options: PostgresOptions = {}): Promise<
       max: options.poolSize ?? 10,
       options: `-c search_path=${schema},public`
     })
+    // A connection the server ends (a restart, a failover, an idle timeout) is reported as an
+    // 'error' event: on the pool while the client is idle, on the client itself while it is
+    // checked out (between a transaction's statements). With no listener Node throws it and
+    // the whole process dies. The query in flight, if any, fails on its own; the pool drops
+    // the broken client when it is released, and the next query opens a fresh connection.
+    const ignore = (): void => {}
+    pool.on('error', ignore)
+    pool.on('connect', (client) => { client.on('error', ignore) })
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
     return { db, engine: 'postgres', schema, close: () => db.destroy() }
   }
