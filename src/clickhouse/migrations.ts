@@ -141,3 +141,21 @@ export async function refreshUsage (client: ClickHouseClient): Promise<void> {
 export async function waitForUsageRefresh (client: ClickHouseClient): Promise<void> {
   await client.command({ query: `SYSTEM WAIT VIEW ${USAGE_REFRESH_VIEW}` })
 }
+
+/**
+ * The migrations (numbered files and generated views) not yet applied as they are now, for
+ * readiness: one read of the ledger. All of them before the first run. Throws when ClickHouse
+ * cannot be reached.
+ */
+export async function pendingClickHouseMigrations (client: ClickHouseClient, dir = CLICKHOUSE_MIGRATIONS_DIR): Promise<string[]> {
+  const expected = new Map<string, string>()
+  for (const name of (await readdir(dir)).filter((f) => /^\d{3}_.+\.sql$/.test(f)).sort()) {
+    expected.set(name, checksumOf(await readFile(join(dir, name), 'utf8')))
+  }
+  for (const view of generatedViews()) expected.set(`view:${view.name}`, checksumOf(`CREATE OR REPLACE VIEW ${view.name} AS\n${view.query}`))
+  const exists = await client.query({ query: 'SELECT count() AS n FROM system.tables WHERE database = currentDatabase() AND name = {name:String}', query_params: { name: CLICKHOUSE_LEDGER }, format: 'JSONEachRow' })
+  if (Number((await exists.json<{ n: string | number }>())[0]?.n ?? 0) === 0) return [...expected.keys()]
+  const res = await client.query({ query: `SELECT name, argMax(checksum, applied_at) AS checksum FROM ${CLICKHOUSE_LEDGER} GROUP BY name`, format: 'JSONEachRow' })
+  const applied = new Map((await res.json<{ name: string, checksum: string }>()).map((r) => [r.name, r.checksum]))
+  return [...expected].filter(([name, checksum]) => applied.get(name) !== checksum).map(([name]) => name)
+}

@@ -7,6 +7,7 @@
 import type { ClickHouseClient } from '@clickhouse/client'
 import type { Kysely } from 'kysely'
 import { ERR_INVALID_OPTION } from '../errors.ts'
+import type { AttributionTelemetry } from '../operations/telemetry.ts'
 import type { Database } from '../store/database.ts'
 import { DEFAULT_ACQUISITION_TABLE, checkAcquisitionTable } from './acquisition-writer.ts'
 
@@ -78,6 +79,8 @@ export interface RelayOptions<DB extends Database = Database> {
    */
   erasureSettleMs?: number
   logger?: RelayLogger
+  /** Where batches, events, failures, lag and erasures are counted (`createAttributionMetrics().telemetry`). Default: nowhere. */
+  telemetry?: AttributionTelemetry
   /** Jitter source in [0, 1); default `Math.random`. */
   random?: () => number
   /**

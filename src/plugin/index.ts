@@ -27,6 +27,7 @@ import fastifyCookie, { Signer, type SerializeOptions } from '@fastify/cookie'
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler, RouteOptions } from 'fastify'
 import type { AttributionSnapshot, SignupAttribution, Touch } from '../contracts.ts'
 import { ERR_BAD_REQUEST, ERR_INVALID_OPTION, problemErrorHandler, sendProblem } from '../errors.ts'
+import type { CaptureDecision } from '../operations/telemetry.ts'
 import { createClientClassifier, type ClientClass } from './client-kind.ts'
 import {
   createCookieReader, encodeFresh, encodePayload, encodeRenewed, encodeReturn, encodeWithin, SIGNATURE_LENGTH, type StoredCookie
@@ -90,6 +91,18 @@ export function skipAttribution (route: RouteOptions): void {
 /** What this request did to the visitor's touches. */
 const enum Outcome { None, Kept, Fresh, Returned, Renewed, Fitted, NoCookie, Denied }
 
+/** The decision each outcome of a capture counts as (`telemetry.captureDecision`). */
+const DECISION_OF: Readonly<Record<Outcome, CaptureDecision>> = Object.freeze({
+  [Outcome.None]: 'no_signal',
+  [Outcome.Kept]: 'no_signal',
+  [Outcome.Fresh]: 'cookie_set',
+  [Outcome.Returned]: 'cookie_updated',
+  [Outcome.Fitted]: 'cookie_updated',
+  [Outcome.Renewed]: 'cookie_refreshed',
+  [Outcome.NoCookie]: 'client_skipped',
+  [Outcome.Denied]: 'consent_denied'
+})
+
 /** Per-request state, created only when something needs it. */
 interface RequestCapture {
   client: ClientClass | undefined
@@ -141,6 +154,7 @@ async function cookieLibrary (fastify: FastifyInstance): Promise<CookieLibrary> 
 
 async function attributionCapture (fastify: FastifyInstance, options: AttributionCaptureOptions): Promise<void> {
   const settings: CaptureSettings = normalizeOptions(options)
+  const { telemetry } = settings
   const cookies = await cookieLibrary(fastify)
   // Signs with the newest secret, verifies with all (an older one flags the cookie for renewal).
   // Buffers: the HMAC then skips encoding the secret on every call (same signatures).
@@ -351,11 +365,14 @@ async function attributionCapture (fastify: FastifyInstance, options: Attributio
       candidate = mode !== undefined ? mode === 'navigate' : raw.headers.accept?.includes('text/html') === true
     }
     try {
-      if (candidate) capture(request, reply, requestInputs(request))
+      if (candidate) {
+        capture(request, reply, requestInputs(request))
+        telemetry.captureDecision(DECISION_OF[captureOf(request).outcome])
       // Any other request pays for the consent check only when it carries the cookie.
-      else if (raw.headers.cookie?.includes(settings.cookieName) === true && deniedOf(request)) clearIfPresent(request, reply)
+      } else if (raw.headers.cookie?.includes(settings.cookieName) === true && deniedOf(request)) clearIfPresent(request, reply)
     } catch (err) {
       // Attribution never breaks a request.
+      telemetry.captureError()
       request.log.warn({ err }, 'attribution capture failed')
     }
     hookDone()
@@ -437,6 +454,7 @@ async function attributionCapture (fastify: FastifyInstance, options: Attributio
           } catch { /* not a URL: no landing page */ }
         }
         capture(request, reply, { params, referrer: referrerOf(request, body.referrer), landing })
+        telemetry.captureDecision(DECISION_OF[captureOf(request).outcome])
         void reply.header('cache-control', 'no-store')
         return request.attribution
       })
@@ -460,6 +478,7 @@ async function attributionCapture (fastify: FastifyInstance, options: Attributio
           referrer: referrerOf(request, request.headers.referer),
           landing: sanitizeUrl(target, settings.maxUrlLength)
         })
+        telemetry.captureDecision(DECISION_OF[captureOf(request).outcome])
         void reply.header('cache-control', 'no-store')
         return reply.redirect(target, 302)
       })
