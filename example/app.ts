@@ -7,7 +7,7 @@
 import { join } from 'node:path'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import {
-  attributionCapturePlugin, createRelay, ingestRoutes, migrateClickHouse, migrateToLatest, openClickHouse, openPostgres,
+  attributionCapturePlugin, createAttributionMetrics, createRelay, healthPlugin, ingestRoutes, metricsPlugin, migrateClickHouse, migrateToLatest, openClickHouse, openPostgres,
   problemErrorHandler, referralCodeRoutes, reportsPlugin, seedDemoIfEmpty, skipAttribution, tenantAttributionRoutes,
   waitForUsageRefresh, type ClickHouseHandle, type PostgresHandle
 } from '@frameworks/attribution'
@@ -62,12 +62,26 @@ async function assembleGateway (app: FastifyInstance, config: Readonly<GatewayCo
   // close (onClose hooks run last-in, first-out, so this one runs before the Postgres one
   // above). Later sections use `clickhouse` (e.g. the reports plugin) and `relay` (operator
   // routes).
+  const snapshotStarted = Date.now()
   const clickhouseMigrated = await migrateClickHouse(clickhouse.client)
   if (clickhouseMigrated.error !== undefined) throw clickhouseMigrated.error
   // A first migration (and, on chDB, every start) begins a snapshot of FrameWorks' usage:
   // serve reports after it.
   await waitForUsageRefresh(clickhouse.client)
-  const relay = createRelay({ db: postgres.db, clickhouse: clickhouse.client, logger: app.log.child({ module: 'relay' }) })
+
+  // ── Metrics and health ────────────────────────────────────────────
+  // The package's metrics in a registry of its own (with the process metrics); the outbox
+  // and erasure gauges are read from Postgres at scrape time. Every piece below gets
+  // `telemetry`. `GET /metrics` sits behind the operator tokens (a bearer-token scrape
+  // job); `/healthz` and `/readyz` are open for probes.
+  const metrics = createAttributionMetrics({ db: postgres.db })
+  const { telemetry } = metrics
+  // The usage snapshot was brought up to date above: the upkeep's first run.
+  telemetry.usageUpkeepRun({ ok: true, finishedAt: Date.now(), durationSeconds: (Date.now() - snapshotStarted) / 1000 })
+  await app.register(healthPlugin, { db: postgres.db, schema: config.pgSchema, clickhouse: clickhouse.client })
+
+  const relay = createRelay({ db: postgres.db, clickhouse: clickhouse.client, logger: app.log.child({ module: 'relay' }), telemetry })
+  metrics.observeRelay(relay)
   app.addHook('onReady', async () => { relay.start() })
   app.addHook('onClose', async () => {
     await relay.drain()
@@ -94,7 +108,8 @@ async function assembleGateway (app: FastifyInstance, config: Readonly<GatewayCo
   // as our own.
   await app.register(attributionCapturePlugin, {
     secrets: config.cookieSecrets,
-    publicBaseUrl: config.publicBaseUrl
+    publicBaseUrl: config.publicBaseUrl,
+    telemetry
   })
   // A landing page: the public site's stand-in, so a campaign link lands somewhere and
   // shows what the cookie now holds.
@@ -108,7 +123,8 @@ async function assembleGateway (app: FastifyInstance, config: Readonly<GatewayCo
   await app.register(signupRoutesPlugin, {
     db: postgres.db,
     publicBaseUrl: config.publicBaseUrl,
-    apiKeys: config.apiKeys
+    apiKeys: config.apiKeys,
+    telemetry
   })
 
   // ── Operator-only scope: referral codes, tenant attribution, ingest, reports ──
@@ -117,6 +133,7 @@ async function assembleGateway (app: FastifyInstance, config: Readonly<GatewayCo
     scope.addHook('onRoute', skipAttribution)
     // Every operator plugin checks the operator tokens itself and refuses to register without.
     const auth = { operatorTokens: config.operatorTokens }
+    await scope.register(metricsPlugin, { registry: metrics.registry, ...auth })
     await scope.register(referralCodeRoutes, { db: postgres.db, ...auth })
     await scope.register(tenantAttributionRoutes, { db: postgres.db, relay, ...auth })
     await scope.register(ingestRoutes, { db: postgres.db, relay, ...auth })
@@ -127,6 +144,7 @@ async function assembleGateway (app: FastifyInstance, config: Readonly<GatewayCo
       clickhouse,
       ...auth,
       dashboard: true,
+      telemetry,
       publicStats: { corsOrigins: config.statsCorsOrigins },
       referralPartners: async () => {
         const rows = await postgres.db.selectFrom('referral_codes').select(['code', 'partner_name']).where('partner_name', 'is not', null).execute()
@@ -134,6 +152,4 @@ async function assembleGateway (app: FastifyInstance, config: Readonly<GatewayCo
       }
     })
   })
-
-  app.get('/healthz', { config: { attribution: false } }, async () => ({ ok: true }))
 }

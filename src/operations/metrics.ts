@@ -44,7 +44,7 @@ const CLICKHOUSE_ERROR_KINDS = ['timeout', 'memory_limit', 'unavailable', 'query
 const OTHER = 'other'
 
 /** Options of `createAttributionMetrics`. */
-export interface AttributionMetricsOptions {
+export interface AttributionMetricsOptions<DB extends Database = Database> {
   /**
    * The registry to register in (the host's, to serve one exposition with its own metrics).
    * Default: a registry of the package's own.
@@ -57,9 +57,7 @@ export interface AttributionMetricsOptions {
    */
   processMetrics?: boolean
   /** Postgres holding the outbox and the erasure jobs: their gauges are read at scrape time. Default none (no such gauges). */
-  db?: Kysely<Database>
-  /** The process's relay: its state and consecutive failures become gauges. Default none. */
-  relay?: Pick<Relay, 'metrics'>
+  db?: Kysely<DB>
   /** How long figures read from Postgres at a scrape are kept, ms. Default {@link DEFAULT_STATUS_CACHE_MS}. */
   statusCacheMs?: number
 }
@@ -70,6 +68,11 @@ export interface AttributionMetrics {
   registry: Registry
   /** Pass this to the capture plugin, `recordSignup`, the relay, the reports plugin and the upkeep. */
   telemetry: AttributionTelemetry
+  /**
+   * Adds gauges of this process's relay, read at scrape time: `attribution_relay_state` and
+   * `attribution_relay_consecutive_failures`. Call it once, after `createRelay({ telemetry })`.
+   */
+  observeRelay: (relay: Pick<Relay, 'metrics'>) => void
 }
 
 /** The package's version, for `attribution_build_info`. */
@@ -79,6 +82,25 @@ function packageVersion (): string {
     return typeof pkg.version === 'string' ? pkg.version : 'unknown'
   } catch {
     return 'unknown'
+  }
+}
+
+/**
+ * The client's default metrics whose names break Prometheus' naming rules (promtool flags a
+ * `_total` gauge, a type in a name): left out. The active handles, requests and resources
+ * stay, by type, and so does the event-loop lag.
+ */
+const NONCONFORMING_DEFAULT_METRICS: ReadonlySet<string> = new Set([
+  'nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total',
+  'nodejs_eventloop_utilization_histogram', 'nodejs_eventloop_utilization_summary'
+])
+
+/** The client's process and Node.js metrics, but for {@link NONCONFORMING_DEFAULT_METRICS}. */
+function registerProcessMetrics (registry: Registry): void {
+  const all = new Registry()
+  collectDefaultMetrics({ register: all })
+  for (const metric of all.getMetricsAsArray()) {
+    if (!NONCONFORMING_DEFAULT_METRICS.has(metric.name)) registry.registerMetric(metric as unknown as Gauge)
   }
 }
 
@@ -119,7 +141,7 @@ function cachedRead<T> (read: () => Promise<T>, periodMs: number): () => Promise
  * Registers the package's metrics and returns the telemetry to hand to its pieces. Call it
  * once per registry: a second call on the same registry stops with `FW_ATTR_INVALID_OPTION`.
  */
-export function createAttributionMetrics (options: AttributionMetricsOptions = {}): AttributionMetrics {
+export function createAttributionMetrics<DB extends Database = Database> (options: AttributionMetricsOptions<DB> = {}): AttributionMetrics {
   const registry = options.registry ?? new Registry()
   if (!(registry instanceof Registry)) throw new ERR_INVALID_OPTION('registry', 'must be a Registry of @prometheus-io/client')
   if (registry.getSingleMetric('attribution_build_info') !== undefined) {
@@ -127,7 +149,7 @@ export function createAttributionMetrics (options: AttributionMetricsOptions = {
   }
   const statusCacheMs = options.statusCacheMs ?? DEFAULT_STATUS_CACHE_MS
   if (!Number.isInteger(statusCacheMs) || statusCacheMs < 0) throw new ERR_INVALID_OPTION('statusCacheMs', 'must be a non-negative integer')
-  if (options.processMetrics ?? options.registry === undefined) collectDefaultMetrics({ register: registry })
+  if (options.processMetrics ?? options.registry === undefined) registerProcessMetrics(registry)
   const registers = [registry]
 
   new Gauge({
@@ -171,26 +193,6 @@ export function createAttributionMetrics (options: AttributionMetricsOptions = {
   for (const kind of RELAY_FAILURE_KINDS) relayFailures.inc({ kind }, 0)
   const relayLag = new Histogram({ name: 'attribution_relay_delivery_lag_seconds', help: 'Signup (outbox event creation) to the row accepted by ClickHouse, per event.', buckets: [...RELAY_LAG_BUCKETS], registers })
   const erasuresCompleted = new Counter({ name: 'attribution_erasure_jobs_completed_total', help: 'Erasure jobs this process completed (both ClickHouse passes done).', registers })
-
-  const relay = options.relay
-  if (relay !== undefined) {
-    new Gauge({
-      name: 'attribution_relay_state',
-      help: 'The relay\'s state: 1 for the current one.',
-      labelNames: ['state'],
-      registers,
-      collect () {
-        const state = relay.metrics().state
-        for (const s of RELAY_STATES) this.set({ state: s }, s === state ? 1 : 0)
-      }
-    })
-    new Gauge({
-      name: 'attribution_relay_consecutive_failures',
-      help: 'Transient failures in a row (one per outage episode); 0 once a cycle succeeds.',
-      registers,
-      collect () { this.set(relay.metrics().consecutive_failures) }
-    })
-  }
 
   // ── Outbox and erasure backlog, read at scrape time ────────────────────
   const db = options.db
@@ -305,5 +307,28 @@ export function createAttributionMetrics (options: AttributionMetricsOptions = {
       else m.failures.inc()
     }
   }
-  return { registry, telemetry: Object.freeze(telemetry) }
+  let observed = false
+  function observeRelay (relay: Pick<Relay, 'metrics'>): void {
+    if (observed) throw new ERR_INVALID_OPTION('relay', 'observeRelay takes one relay per registry')
+    if (relay === null || typeof relay !== 'object' || typeof relay.metrics !== 'function') throw new ERR_INVALID_OPTION('relay', 'pass the relay of createRelay()')
+    observed = true
+    new Gauge({
+      name: 'attribution_relay_state',
+      help: 'The relay\'s state: 1 for the current one.',
+      labelNames: ['state'],
+      registers,
+      collect () {
+        const state = relay.metrics().state
+        for (const s of RELAY_STATES) this.set({ state: s }, s === state ? 1 : 0)
+      }
+    })
+    new Gauge({
+      name: 'attribution_relay_consecutive_failures',
+      help: 'Transient failures in a row (one per outage episode); 0 once a cycle succeeds.',
+      registers,
+      collect () { this.set(relay.metrics().consecutive_failures) }
+    })
+  }
+
+  return { registry, telemetry: Object.freeze(telemetry), observeRelay }
 }
