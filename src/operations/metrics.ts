@@ -122,16 +122,20 @@ export function clickHouseErrorKind (error: unknown): typeof CLICKHOUSE_ERROR_KI
   }
 }
 
-/** A value read at most once per `periodMs`; concurrent readers share a read in flight. */
+/**
+ * A value read at most once per `periodMs` (counted from when the read answered); callers
+ * while a read is in flight share it, so the collectors of one scrape cause one read.
+ */
 function cachedRead<T> (read: () => Promise<T>, periodMs: number): () => Promise<T> {
   let kept: { at: number, value: Promise<T> } | undefined
   return () => {
-    const now = Date.now()
-    if (kept === undefined || now - kept.at >= periodMs) {
-      const value = read()
-      kept = { at: now, value }
-      // A failed read is not kept: the next scrape tries again.
-      value.catch(() => { if (kept?.value === value) kept = undefined })
+    if (kept === undefined || Date.now() - kept.at >= periodMs) {
+      const entry = { at: Number.POSITIVE_INFINITY, value: read() }
+      entry.value.then(() => { entry.at = Date.now() }, () => {
+        // A failed read is not kept: the next scrape tries again.
+        if (kept === entry) kept = undefined
+      })
+      kept = entry
     }
     return kept.value
   }
@@ -197,11 +201,22 @@ export function createAttributionMetrics<DB extends Database = Database> (option
   // ── Outbox and erasure backlog, read at scrape time ────────────────────
   const db = options.db
   if (db !== undefined) {
-    const statusReadFailures = new Counter({ name: 'attribution_status_read_failures_total', help: 'Scrapes whose outbox or erasure figures could not be read from Postgres (the gauges keep their last values).', registers })
     const readStatus = cachedRead(async (): Promise<{ outbox: OutboxStatus, erasure: ErasureJobsStatus }> => {
-      const [outbox, erasure] = await Promise.all([outboxStatus(db), erasureJobsStatus(db)])
-      return { outbox, erasure }
+      try {
+        const [outbox, erasure] = await Promise.all([outboxStatus(db), erasureJobsStatus(db)])
+        return { outbox, erasure }
+      } catch (err) {
+        statusReadFailures.inc()
+        throw err
+      }
     }, statusCacheMs)
+    const statusReadFailures = new Counter({
+      name: 'attribution_status_read_failures_total',
+      help: 'Reads of the outbox and erasure figures from Postgres that failed (the gauges keep their last values).',
+      registers,
+      // Reported after this scrape's read, so a failure shows in the scrape that saw it.
+      async collect () { await readStatus().catch(() => {}) }
+    })
     /** A gauge set from the status read at collection; a failed read leaves the last value. */
     const statusGauge = (name: string, help: string, set: (gauge: Gauge<string>, s: { outbox: OutboxStatus, erasure: ErasureJobsStatus }) => void, labelNames: string[] = []): void => {
       new Gauge({
@@ -213,24 +228,21 @@ export function createAttributionMetrics<DB extends Database = Database> (option
           try {
             set(this, await readStatus())
           } catch {
-            // Counted once per failed read, not once per gauge.
+            // Counted by attribution_status_read_failures_total, once per read.
           }
         }
       })
     }
-    let failedRead: Promise<unknown> | undefined
     new Gauge({
       name: 'attribution_status_up',
       help: 'Whether the last read of the outbox and erasure figures from Postgres succeeded (1) or failed (0).',
       registers,
       async collect () {
-        const read = readStatus()
         try {
-          await read
+          await readStatus()
           this.set(1)
         } catch {
           this.set(0)
-          if (failedRead !== read) { failedRead = read; statusReadFailures.inc() }
         }
       }
     })
