@@ -260,6 +260,8 @@ export function createAttributionMetrics<DB extends Database = Database> (option
   // ── ClickHouse, reports, public stats ──────────────────────────────────
   const clickhouseOperations = new Set<string>(CLICKHOUSE_OPERATIONS)
   const clickhouseErrors = new Counter({ name: 'attribution_clickhouse_errors_total', help: 'ClickHouse errors by operation and kind (timeout, memory_limit, unavailable, query, other).', labelNames: ['operation', 'kind'], registers })
+  // Every series from the start, so rate() and increase() see the first error.
+  for (const operation of CLICKHOUSE_OPERATIONS) for (const kind of CLICKHOUSE_ERROR_KINDS) clickhouseErrors.inc({ operation, kind }, 0)
   const reportNames = new Set<string>(REPORT_NAMES)
   const reportDuration = new Histogram({
     name: 'attribution_report_duration_seconds',
