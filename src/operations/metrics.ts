@@ -253,7 +253,7 @@ export function createAttributionMetrics<DB extends Database = Database> (option
     })
     statusGauge('attribution_outbox_pending_events', 'Outbox events waiting for the relay (all relays).', (g, s) => g.set(s.outbox.pending))
     statusGauge('attribution_outbox_oldest_pending_age_seconds', 'Age of the oldest pending outbox event; 0 when none is pending.', (g, s) => g.set(s.outbox.oldest_pending_age_seconds))
-    statusGauge('attribution_outbox_parked_events', 'Outbox events parked after repeated rejections (requeue them with POST /ingest/requeue-parked).', (g, s) => g.set(s.outbox.parked))
+    statusGauge('attribution_outbox_parked_events', 'Outbox events parked after repeated rejections (requeue them with POST /ingest/parked/requeue).', (g, s) => g.set(s.outbox.parked))
     statusGauge('attribution_erasure_jobs', 'Erasure jobs by state: pending (not completed), failing (pending, last pass failed), completed.', (g, s) => {
       g.set({ state: 'pending' }, s.erasure.pending)
       g.set({ state: 'failing' }, s.erasure.failing)
