@@ -44,7 +44,7 @@ import Fastify from 'fastify'
 import fastifyCookie, { Signer } from '@fastify/cookie'
 import { attributionCapturePlugin } from '../src/plugin/index.ts'
 import { createAttributionMetrics } from '../src/operations/metrics.ts'
-import { CAPTURE_DECISIONS, NOOP_TELEMETRY, type AttributionTelemetry } from '../src/operations/telemetry.ts'
+import { CAPTURE_DECISIONS, NOOP_TELEMETRY, type AttributionTelemetry } from '../src/shared/telemetry.ts'
 
 const SECRET = 'bench-secret-bench-secret-bench-secret-0001'
 const BROWSER_UA = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36'

@@ -50,7 +50,7 @@ import { claimErasureJobs, recordErasureFailure, recordErasurePass, type Claimed
 import {
   claimOutboxBatch, deleteClaims, lockDueBatch, markDelivered, recordEventFailure, releaseClaims, type ClaimedEvent
 } from '../store/outbox-claims.repository.ts'
-import { NOOP_TELEMETRY } from '../operations/telemetry.ts'
+import { NOOP_TELEMETRY } from '../shared/telemetry.ts'
 import { ERASURE_BATCH_SIZE, backoffDelay, type NormalizedRelayOptions, type RelayLogger, type RelayOptions } from './relay-options.ts'
 
 const MAX_ERROR_LENGTH = 1_000

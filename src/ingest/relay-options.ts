@@ -7,7 +7,7 @@
 import type { ClickHouseClient } from '@clickhouse/client'
 import type { Kysely } from 'kysely'
 import { ERR_INVALID_OPTION } from '../errors.ts'
-import type { AttributionTelemetry } from '../operations/telemetry.ts'
+import type { AttributionTelemetry } from '../shared/telemetry.ts'
 import type { Database } from '../store/database.ts'
 import { DEFAULT_ACQUISITION_TABLE, checkAcquisitionTable } from './acquisition-writer.ts'
 

@@ -9,7 +9,7 @@
  *
  * Naming follows Prometheus' rules: one prefix (`attribution_`), base units in the name
  * (`_seconds`), `_total` on counters, `_timestamp_seconds` for times. Label values come from
- * fixed sets (`telemetry.ts`); anything else becomes `other`.
+ * fixed sets (`src/shared/telemetry.ts`); anything else becomes `other`.
  *
  * Hot path: a capture decision is one map lookup and one increment of an array slot, read
  * into the counter at scrape time (`npm run bench:capture` prints the cost). The outbox and
@@ -30,7 +30,7 @@ import { outboxStatus, type OutboxStatus } from '../store/outbox-claims.reposito
 import {
   CAPTURE_DECISIONS, CLICKHOUSE_OPERATIONS, RELAY_EVENT_OUTCOMES, RELAY_FAILURE_KINDS, REPORT_NAMES,
   type AttributionTelemetry, type CaptureDecision, type UsageUpkeepRun
-} from './telemetry.ts'
+} from '../shared/telemetry.ts'
 
 /** How long the outbox and erasure figures read at a scrape are kept; default 10 s. */
 export const DEFAULT_STATUS_CACHE_MS = 10_000

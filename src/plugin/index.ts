@@ -27,7 +27,7 @@ import fastifyCookie, { Signer, type SerializeOptions } from '@fastify/cookie'
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler, RouteOptions } from 'fastify'
 import type { AttributionSnapshot, SignupAttribution, Touch } from '../contracts.ts'
 import { ERR_BAD_REQUEST, ERR_INVALID_OPTION, problemErrorHandler, sendProblem } from '../errors.ts'
-import type { CaptureDecision } from '../operations/telemetry.ts'
+import type { CaptureDecision } from '../shared/telemetry.ts'
 import { createClientClassifier, type ClientClass } from './client-kind.ts'
 import {
   createCookieReader, encodeFresh, encodePayload, encodeRenewed, encodeReturn, encodeWithin, SIGNATURE_LENGTH, type StoredCookie

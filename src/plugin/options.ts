@@ -6,7 +6,7 @@
 import type { FastifyRequest } from 'fastify'
 import { CLIENT_KINDS, type ClientKind } from '../contracts.ts'
 import { ERR_INVALID_OPTION } from '../errors.ts'
-import { NOOP_TELEMETRY, type AttributionTelemetry } from '../operations/telemetry.ts'
+import { NOOP_TELEMETRY, type AttributionTelemetry } from '../shared/telemetry.ts'
 import { parseExclusion, DEFAULT_METADATA_KEYS, type ReferrerExclusion } from './touch.ts'
 
 export const DEFAULT_COOKIE_NAME = 'fw_attr'

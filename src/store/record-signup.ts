@@ -22,7 +22,7 @@ import {
 } from '../contracts.ts'
 import { isPiiValue, isSensitive, REDACTED } from '../shared/redact.ts'
 import { sanitizeUrl } from '../shared/sanitize.ts'
-import { NOOP_TELEMETRY, type AttributionTelemetry } from '../operations/telemetry.ts'
+import { NOOP_TELEMETRY, type AttributionTelemetry } from '../shared/telemetry.ts'
 import type { Database, NewTenantAttribution, StoreExecutor } from './database.ts'
 import { appendOutboxEvent, tenantCreatedEventId } from './outbox.repository.ts'
 import { redeemReferralCodeForTenant } from './referral-codes.repository.ts'

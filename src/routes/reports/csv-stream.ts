@@ -11,7 +11,7 @@ import type { FastifyReply } from 'fastify'
 import type { ClickHouseHandle } from '../../clickhouse/client.ts'
 import { acquireStream } from '../../clickhouse/stream-gate.ts'
 import type { BuiltQuery } from './common.query.ts'
-import { NOOP_TELEMETRY, type AttributionTelemetry } from '../../operations/telemetry.ts'
+import { NOOP_TELEMETRY, type AttributionTelemetry } from '../../shared/telemetry.ts'
 import { csvDisposition } from './report-request.ts'
 
 /** The CSV header line ClickHouse's `CSVWithNames` would write for these columns. */

@@ -37,7 +37,7 @@ import { normalizePublicStatsOptions, type NormalizedPublicStatsOptions, type Pu
 import { registerPublicStats } from './public-stats.ts'
 import { registerDashboard } from './dashboard.ts'
 import { sendCsv } from './csv-stream.ts'
-import { NOOP_TELEMETRY, type AttributionTelemetry } from '../../operations/telemetry.ts'
+import { NOOP_TELEMETRY, type AttributionTelemetry } from '../../shared/telemetry.ts'
 
 export type { PublicStatsOptions }
 

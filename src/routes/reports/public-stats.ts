@@ -17,7 +17,7 @@ import { ERR_RATE_LIMITED, ERR_UNAVAILABLE, problemErrorHandler } from '../../er
 import { buildNetworkStatsQuery } from './network-stats.query.ts'
 import { etagOf, ifNoneMatchHits, networkStatsBody, periodCache, type NetworkStatsRow, type NormalizedPublicStatsOptions } from './network-stats.ts'
 import { networkStatsSchema } from './network-stats.schema.ts'
-import { NOOP_TELEMETRY, type AttributionTelemetry } from '../../operations/telemetry.ts'
+import { NOOP_TELEMETRY, type AttributionTelemetry } from '../../shared/telemetry.ts'
 
 /** Registers the stats scope on `app` (the reports plugin's instance), under `prefix` + `/stats`. */
 export async function registerPublicStats (app: FastifyInstance, ch: ClickHouseHandle, opts: Readonly<NormalizedPublicStatsOptions>, prefix = '', telemetry: AttributionTelemetry = NOOP_TELEMETRY): Promise<void> {

@@ -3,9 +3,11 @@
  * erasures, reports, public stats, usage upkeep), and its no-op default.
  *
  * Why an interface and not the metrics library: the pieces stay free of any metrics client
- * (the Prometheus one lives in `metrics.ts`, the only importer of `@prometheus-io/client`),
- * a host that does not want metrics pays one empty call per event, and a host that exports
- * elsewhere (OpenTelemetry, StatsD) implements these few methods itself.
+ * (the Prometheus one lives in `src/operations/metrics.ts`, the only importer of
+ * `@prometheus-io/client`); a host that does not want metrics pays one empty call per event,
+ * and a host that exports elsewhere (OpenTelemetry, StatsD) implements these few methods
+ * itself. It sits on the bottom floor, beside the other shared rules, so every piece can
+ * import it while `src/operations/` (which reads the store and the relay) stays above them.
  *
  * Every argument is either a number or a value from one of the fixed sets below; an
  * implementation maps anything else to `other`, so a label never carries a tenant id, a
