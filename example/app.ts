@@ -7,8 +7,8 @@
 import { join } from 'node:path'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import {
-  attributionCapturePlugin, createAttributionMetrics, createRelay, healthPlugin, ingestRoutes, metricsPlugin, migrateClickHouse, migrateToLatest, openClickHouse, openPostgres,
-  problemErrorHandler, referralCodeRoutes, reportsPlugin, seedDemoIfEmpty, skipAttribution, tenantAttributionRoutes,
+  attributionCapturePlugin, createAttributionMetrics, createRelay, healthPlugin, ingestRoutes, metricsPlugin, migrateClickHouse,
+  migrateToLatest, openClickHouse, openPostgres, problemErrorHandler, referralCodeRoutes, reportsPlugin, seedDemoIfEmpty, skipAttribution, tenantAttributionRoutes,
   waitForUsageRefresh, type ClickHouseHandle, type PostgresHandle
 } from '@frameworks/attribution'
 import { clickHouseOptionsOf, type GatewayConfig } from './config.ts'
@@ -76,7 +76,9 @@ async function assembleGateway (app: FastifyInstance, config: Readonly<GatewayCo
   // job); `/healthz` and `/readyz` are open for probes.
   const metrics = createAttributionMetrics({ db: postgres.db })
   const { telemetry } = metrics
-  // The usage snapshot was brought up to date above: the upkeep's first run.
+  // The usage snapshot was brought up to date above: reported as an upkeep run (the hourly
+  // refreshes inside ClickHouse report nothing; an upkeep job hands each run to
+  // `telemetry.usageUpkeepRun` itself).
   telemetry.usageUpkeepRun({ ok: true, finishedAt: Date.now(), durationSeconds: (Date.now() - snapshotStarted) / 1000 })
   await app.register(healthPlugin, { db: postgres.db, schema: config.pgSchema, clickhouse: clickhouse.client })
 
