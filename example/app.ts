@@ -8,8 +8,8 @@ import { join } from 'node:path'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import {
   attributionCapturePlugin, createAttributionMetrics, createRelay, healthPlugin, ingestRoutes, metricsPlugin, migrateClickHouse,
-  migrateToLatest, openClickHouse, openPostgres, problemErrorHandler, referralCodeRoutes, reportsPlugin, seedDemoIfEmpty, skipAttribution, tenantAttributionRoutes,
-  waitForUsageRefresh, type ClickHouseHandle, type PostgresHandle
+  migrateToLatest, openClickHouse, openPostgres, problemErrorHandler, referralCodeRoutes, reportsPlugin, seedDemoIfEmpty,
+  skipAttribution, tenantAttributionRoutes, waitForUsageRefresh, type ClickHouseHandle, type PostgresHandle
 } from '@frameworks/attribution'
 import { clickHouseOptionsOf, type GatewayConfig } from './config.ts'
 import { signupRoutesPlugin } from './signup/index.ts'
