@@ -7,8 +7,9 @@
 import { join } from 'node:path'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import {
-  attributionCapturePlugin, createRelay, createUsageUpkeep, ingestRoutes, migrateClickHouse, migrateToLatest, openClickHouse,
-  openPostgres, problemErrorHandler, referralCodeRoutes, reportsPlugin, seedDemoIfEmpty, skipAttribution, tenantAttributionRoutes,
+  attributionCapturePlugin, createAttributionMetrics, createRelay, createUsageUpkeep, healthPlugin, ingestRoutes, metricsPlugin,
+  migrateClickHouse, migrateToLatest, openClickHouse, openPostgres, problemErrorHandler, referralCodeRoutes, reportsPlugin,
+  seedDemoIfEmpty, skipAttribution, tenantAttributionRoutes,
   type ClickHouseHandle, type PostgresHandle, type Relay, type RelayOptions, type UsageUpkeep
 } from '@frameworks/attribution'
 import { clickHouseOptionsOf, type GatewayConfig } from './config.ts'
@@ -95,16 +96,29 @@ async function assembleGateway (
   // The relay (unless built with `relay: 'manual'`) and the hourly usage upkeep start once the
   // app is ready and are stopped before ClickHouse and Postgres close (onClose hooks run
   // last-in, first-out, so this one runs before the Postgres one above). The upkeep's first
-  // pass runs at once, in the background: it catches up on what FrameWorks rewrote while the gateway was down (bounded work, not a
-  // rebuild); on a Postgres server an advisory lock keeps two gateways from running it at once.
+  // pass runs at once, in the background: it catches up on what FrameWorks rewrote while the
+  // gateway was down (bounded work, not a rebuild); on a Postgres server an advisory lock
+  // keeps two gateways from running it at once.
   const clickhouseMigrated = await migrateClickHouse(clickhouse)
   if (clickhouseMigrated.error !== undefined) throw clickhouseMigrated.error
-  const relay = makeRelay({ db: postgres.db, clickhouse, logger: app.log.child({ module: 'relay' }) })
+
+  // ── Metrics and health ────────────────────────────────────────────
+  // The package's metrics in a registry of its own (with the process metrics); the outbox
+  // and erasure gauges are read from Postgres at scrape time. Every piece below gets
+  // `telemetry`. `GET /metrics` sits behind the operator tokens (a bearer-token scrape
+  // job); `/healthz` and `/readyz` are open for probes.
+  const metrics = createAttributionMetrics({ db: postgres.db })
+  const { telemetry } = metrics
+  await app.register(healthPlugin, { db: postgres.db, schema: config.pgSchema, clickhouse })
+
+  const relay = makeRelay({ db: postgres.db, clickhouse, logger: app.log.child({ module: 'relay' }), telemetry })
   relays.set(app, relay)
+  metrics.observeRelay(relay)
   const upkeepLog = app.log.child({ module: 'usage-upkeep' })
   const upkeep = createUsageUpkeep({
     clickhouse,
     ...(postgres.engine === 'postgres' ? { db: postgres.db } : {}),
+    telemetry,
     onRun: ({ result, error, skipped }) => {
       if (error !== undefined) upkeepLog.error({ err: error }, 'usage upkeep failed')
       else if (skipped === true) upkeepLog.debug({}, 'usage upkeep skipped: another gateway runs it')
@@ -142,7 +156,8 @@ async function assembleGateway (
   // as our own.
   await app.register(attributionCapturePlugin, {
     secrets: config.cookieSecrets,
-    publicBaseUrl: config.publicBaseUrl
+    publicBaseUrl: config.publicBaseUrl,
+    telemetry
   })
   // A landing page: the public site's stand-in, so a campaign link lands somewhere and
   // shows what the cookie now holds.
@@ -156,7 +171,8 @@ async function assembleGateway (
   await app.register(signupRoutesPlugin, {
     db: postgres.db,
     publicBaseUrl: config.publicBaseUrl,
-    apiKeys: config.apiKeys
+    apiKeys: config.apiKeys,
+    telemetry
   })
 
   // ── Operator-only scope: referral codes, tenant attribution, ingest, reports ──
@@ -165,6 +181,7 @@ async function assembleGateway (
     scope.addHook('onRoute', skipAttribution)
     // Every operator plugin checks the operator tokens itself and refuses to register without.
     const auth = { operatorTokens: config.operatorTokens }
+    await scope.register(metricsPlugin, { registry: metrics.registry, ...auth })
     await scope.register(referralCodeRoutes, { db: postgres.db, ...auth })
     await scope.register(tenantAttributionRoutes, { db: postgres.db, relay, ...auth })
     await scope.register(ingestRoutes, { db: postgres.db, relay, ...auth })
@@ -175,6 +192,7 @@ async function assembleGateway (
       clickhouse,
       ...auth,
       dashboard: true,
+      telemetry,
       publicStats: { corsOrigins: config.statsCorsOrigins },
       referralPartners: async () => {
         const rows = await postgres.db.selectFrom('referral_codes').select(['code', 'partner_name']).where('partner_name', 'is not', null).execute()
@@ -182,6 +200,4 @@ async function assembleGateway (
       }
     })
   })
-
-  app.get('/healthz', { config: { attribution: false } }, async () => ({ ok: true }))
 }

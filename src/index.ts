@@ -175,6 +175,27 @@ export {
 } from './routes/operator-auth.ts'
 export type { OperatorAuthOptions, AuthorizeVerdict } from './routes/operator-auth.ts'
 
+// ── Operations: Prometheus metrics, liveness and readiness ─────────────────────
+export {
+  /** Registers the package's Prometheus metrics in a registry (the host's or its own) and returns the telemetry its pieces report into. */
+  createAttributionMetrics,
+  /** `GET /metrics`: the Prometheus text exposition, behind operator auth unless `public`. */
+  metricsPlugin,
+  /** `GET /healthz` (liveness, no database) and `GET /readyz` (Postgres and ClickHouse up and migrated, else 503). */
+  healthPlugin,
+  /** The readiness check without Fastify (cached, bounded), for hosts with their own probe route. */
+  createReadinessCheck,
+  /** Telemetry that records nothing: the default of every piece. */
+  NOOP_TELEMETRY,
+  /** The decisions the capture hook reports (`cookie_set`, `cookie_updated`, …). */
+  CAPTURE_DECISIONS
+} from './operations/index.ts'
+export type {
+  AttributionTelemetry, CaptureDecision, ClickHouseOperation, RelayEventOutcome, RelayFailureKind, UsageUpkeepRun,
+  AttributionMetrics, AttributionMetricsOptions, ReadinessOptions, ReadinessResult, DatabaseCheck,
+  HealthPluginOptions, MetricsPluginOptions
+} from './operations/index.ts'
+
 // ── Demo data ───────────────────────────────────────────────────────────────────
 export {
   /** Seeds deterministic demo data into a fresh embedded engine (or a server, when asked) once. */

@@ -20,7 +20,7 @@ import fp from 'fastify-plugin'
 import type { Address } from 'viem'
 import {
   ERR_AUTHENTICATION_FAILED, ERR_BAD_REQUEST, ERR_CONFLICT, ERR_INVALID_OPTION, ERR_PAYMENT_REQUIRED, recordSignup, toProblem,
-  type SignupAttribution
+  type AttributionTelemetry, type SignupAttribution
 } from '@frameworks/attribution'
 import { apiKeyMatcher } from './api-key.ts'
 import {
@@ -57,6 +57,8 @@ export interface SignupRoutesOptions {
   }
   /** Clock in milliseconds (tests). Default `Date.now`. */
   now?: () => number
+  /** Where `recordSignup` counts signups (`createAttributionMetrics().telemetry`). Default: nowhere. */
+  telemetry?: AttributionTelemetry
 }
 
 /** Thrown inside a signup transaction to roll it back and answer with an existing tenant. */
@@ -90,7 +92,7 @@ const signupRoutes: FastifyPluginAsyncTypebox<SignupRoutesOptions> = async funct
     await db.transaction().execute(async (trx) => {
       await insertTenant(trx, tenantId, name)
       const userId = await hostWrites(trx, tenantId)
-      await recordSignup(trx, { tenantId, userId, attribution })
+      await recordSignup(trx, { tenantId, userId, attribution, ...(options.telemetry !== undefined ? { telemetry: options.telemetry } : {}) })
     })
     return tenantId
   }

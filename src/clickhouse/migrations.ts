@@ -174,3 +174,25 @@ export async function migrateClickHouse (ch: ClickHouseHandle, dir = CLICKHOUSE_
     return { results, error: err as Error }
   }
 }
+
+/**
+ * Our migrations (numbered files of `attribution/` and generated views) not yet applied as
+ * they are now, for readiness: one read of our ledger. All of them before the first run
+ * (no database or no ledger yet). Throws when ClickHouse cannot be reached.
+ */
+export async function pendingClickHouseMigrations (ch: ClickHouseHandle, dir = CLICKHOUSE_MIGRATIONS_DIR): Promise<string[]> {
+  const expected = new Map<string, string>()
+  for (const name of await numberedFiles(join(dir, 'attribution'))) {
+    expected.set(name, checksumOf(await readFile(join(dir, 'attribution', name), 'utf8')))
+  }
+  for (const view of generatedViews()) expected.set(`view:${view.name}`, checksumOf(`CREATE OR REPLACE VIEW ${view.name} AS\n${view.query}`))
+  const exists = await ch.frameworksClient.query({
+    query: 'SELECT count() AS n FROM system.tables WHERE database = {db:String} AND name = {name:String}',
+    query_params: { db: ch.attributionDatabase, name: CLICKHOUSE_LEDGER },
+    format: 'JSONEachRow'
+  })
+  if (Number((await exists.json<{ n: string | number }>())[0]?.n ?? 0) === 0) return [...expected.keys()]
+  const res = await ch.client.query({ query: `SELECT name, argMax(checksum, applied_at) AS checksum FROM ${CLICKHOUSE_LEDGER} GROUP BY name`, format: 'JSONEachRow' })
+  const applied = new Map((await res.json<{ name: string, checksum: string }>()).map((r) => [r.name, r.checksum]))
+  return [...expected].filter(([name, checksum]) => applied.get(name) !== checksum).map(([name]) => name)
+}

@@ -38,6 +38,7 @@ import { sql, type Kysely } from 'kysely'
 import type { ClickHouseClient } from '@clickhouse/client'
 import type { ClickHouseHandle } from './client.ts'
 import { createHash } from 'node:crypto'
+import { NOOP_TELEMETRY, type AttributionTelemetry } from '../shared/telemetry.ts'
 
 /** The usage snapshot the reports read. */
 export const USAGE_TABLE = 'attribution_usage_daily'
@@ -348,6 +349,8 @@ export interface UsageUpkeepSchedulerOptions extends UsageUpkeepOptions {
   db?: Kysely<any>
   /** Time between passes (default 1 h). */
   intervalMs?: number
+  /** Where each pass is reported (metrics); default none. A skipped pass reports nothing. */
+  telemetry?: AttributionTelemetry
   /** Called after each pass: its result, or its error (`skipped` when another process held the lock). */
   onRun?: (outcome: { result?: UsageUpkeepResult, error?: Error, skipped?: boolean }) => void
 }
@@ -369,6 +372,7 @@ export interface UsageUpkeep {
  */
 export function createUsageUpkeep (options: UsageUpkeepSchedulerOptions): UsageUpkeep {
   const intervalMs = options.intervalMs ?? DEFAULT_UPKEEP_INTERVAL_MS
+  const telemetry = options.telemetry ?? NOOP_TELEMETRY
   const state: UsageUpkeepStatus = { running: false, lastSuccessAt: null, lastDurationMs: null, failures: 0, lastError: null }
   let timer: NodeJS.Timeout | null = null
   let stopped = true
@@ -397,6 +401,7 @@ export function createUsageUpkeep (options: UsageUpkeepSchedulerOptions): UsageU
       if (result !== null) {
         state.lastSuccessAt = Date.now()
         state.lastError = null
+        telemetry.usageUpkeepRun({ ok: true, finishedAt: state.lastSuccessAt, durationSeconds: state.lastDurationMs / 1000 })
       }
       options.onRun?.(result !== null ? { result } : { skipped: true })
       return result
@@ -404,6 +409,7 @@ export function createUsageUpkeep (options: UsageUpkeepSchedulerOptions): UsageU
       state.lastDurationMs = Date.now() - t0
       state.failures++
       state.lastError = err as Error
+      telemetry.usageUpkeepRun({ ok: false, finishedAt: Date.now(), durationSeconds: state.lastDurationMs / 1000 })
       options.onRun?.({ error: err as Error })
       throw err
     } finally {

@@ -40,6 +40,7 @@ import { claimErasureJobs, recordErasureFailure, recordErasurePass, type Claimed
 import {
   claimOutboxBatch, deleteClaims, lockDueBatch, markDelivered, recordEventFailure, releaseClaims, type ClaimedEvent
 } from '../store/outbox-claims.repository.ts'
+import { NOOP_TELEMETRY } from '../shared/telemetry.ts'
 import { ERASURE_BATCH_SIZE, backoffDelay, type NormalizedRelayOptions, type RelayLogger, type RelayOptions } from './relay-options.ts'
 
 const MAX_ERROR_LENGTH = 1_000
@@ -111,6 +112,7 @@ function erasedSinceSignup (erasures: ReadonlyMap<string, Date>, claim: ClaimedE
 export function createRelayCycle<DB extends Database> (context: RelayCycleContext<DB>): () => Promise<BatchOutcome> {
   const { options, settings: o, log, random, metrics, consecutiveFailures, onDelivered } = context
   const { db, clickhouse } = options
+  const telemetry = options.telemetry ?? NOOP_TELEMETRY
 
   /** Inserts `items`, bisecting on rejections; fills `ok` and `bad`; rethrows transient errors. */
   async function deliver (items: Mapped[], ok: Mapped[], bad: Array<{ item: Mapped, error: string }>): Promise<void> {
@@ -134,6 +136,7 @@ export function createRelayCycle<DB extends Database> (context: RelayCycleContex
     const delay = backoffDelay(claim.attempts + 1, o.backoffBaseMs, o.backoffMaxMs, random)
     const parked = await recordEventFailure(exec, claim.id, error, delay, maxAttempts)
     outcome.failed++
+    telemetry.relayEvents(parked ? 'parked' : 'retried', 1)
     if (parked) {
       outcome.parked++
       metrics.parked_total++
@@ -156,6 +159,8 @@ export function createRelayCycle<DB extends Database> (context: RelayCycleContex
     }
     metrics.last_batch_lag_ms = Math.max(0, now - newest)
     metrics.last_batch_max_lag_ms = Math.max(0, now - oldest)
+    telemetry.relayEvents('delivered', delivered.length)
+    for (const d of delivered) telemetry.relayLag((now - d.claim.created_at.getTime()) / 1000)
     onDelivered(delivered.length)
   }
 
@@ -170,6 +175,7 @@ export function createRelayCycle<DB extends Database> (context: RelayCycleContex
     if (dropped.length === 0) return claims
     await deleteClaims(exec, dropped.map((c) => c.id))
     outcome.dropped += dropped.length
+    telemetry.relayEvents('dropped_erased', dropped.length)
     log.info({ dropped: dropped.length }, 'relay dropped events of erased tenants')
     const gone = new Set(dropped)
     return claims.filter((c) => !gone.has(c))
@@ -203,6 +209,7 @@ export function createRelayCycle<DB extends Database> (context: RelayCycleContex
         const event = { ...(claim.payload as TenantCreatedEvent), event_id: claim.event_id }
         mapped.push({ claim, row: toAcquisitionRow(event, 'outbox') })
       } catch (err) {
+        telemetry.relayFailure('unusable')
         await failEvent(exec, claim, `unusable payload: ${errorText(err)}`, outcome, 1)
       }
     }
@@ -219,12 +226,17 @@ export function createRelayCycle<DB extends Database> (context: RelayCycleContex
       await rearmErased(exec, ok.map((m) => m.claim))
       await markDelivered(exec, ok.map((m) => m.claim.id))
     }
-    for (const { item, error } of bad) await failEvent(exec, item.claim, error, outcome)
+    for (const { item, error } of bad) {
+      telemetry.relayFailure('rejected')
+      await failEvent(exec, item.claim, error, outcome)
+    }
     if (transient !== null) {
       const error = errorText(transient)
       outcome.transientError = error
       const done = new Set([...ok, ...bad.map((b) => b.item)].map((m) => m.claim.id))
       const rest = mapped.filter((m) => !done.has(m.claim.id)).map((m) => m.claim)
+      telemetry.clickhouseError('relay_insert', transient)
+      telemetry.relayEvents('retried', rest.length)
       const delay = backoffDelay(consecutiveFailures() + 1, o.backoffBaseMs, o.backoffMaxMs, random)
       await releaseClaims(exec, rest.map((c) => c.id), error, delay)
       // The outcome of that insert is unknown: it may still land.
@@ -251,6 +263,8 @@ export function createRelayCycle<DB extends Database> (context: RelayCycleContex
     try {
       await eraseAcquisitionRows(clickhouse, jobs.map((j) => j.tenant_id), { table: o.table })
     } catch (err) {
+      telemetry.relayFailure('erasure')
+      telemetry.clickhouseError('erasure', err)
       const error = errorText(err)
       if (isTransientInsertError(err)) outcome.transientError ??= error
       else log.error({ error, jobs: jobs.length }, 'relay could not erase acquisition rows; will retry')
@@ -261,6 +275,7 @@ export function createRelayCycle<DB extends Database> (context: RelayCycleContex
     }
     try {
       const completed = await recordErasurePass(db, jobs, o.erasureSettleMs)
+      telemetry.erasuresCompleted(completed)
       if (completed > 0) log.info({ completed }, 'relay completed erasures')
     } catch (err) {
       outcome.transientError ??= errorText(err)
@@ -291,8 +306,12 @@ export function createRelayCycle<DB extends Database> (context: RelayCycleContex
       // transaction's locks go) and the rows are claimed again.
       outcome.transientError = errorText(err)
     }
-    if (outcome.claimed > 0) metrics.batches_total++
+    if (outcome.claimed > 0) {
+      metrics.batches_total++
+      telemetry.relayBatch()
+    }
     await runErasures(outcome)
+    if (outcome.transientError !== undefined) telemetry.relayFailure('transient')
     return outcome
   }
 

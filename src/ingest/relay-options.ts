@@ -7,6 +7,7 @@
 import type { ClickHouseHandle } from '../clickhouse/client.ts'
 import type { Kysely } from 'kysely'
 import { ERR_INVALID_OPTION } from '../errors.ts'
+import type { AttributionTelemetry } from '../shared/telemetry.ts'
 import type { Database } from '../store/database.ts'
 import { checkAcquisitionTable } from './acquisition-writer.ts'
 
@@ -78,6 +79,8 @@ export interface RelayOptions<DB extends Database = Database> {
    */
   erasureSettleMs?: number
   logger?: RelayLogger
+  /** Where batches, events, failures, lag and erasures are counted (`createAttributionMetrics().telemetry`). Default: nowhere. */
+  telemetry?: AttributionTelemetry
   /** Jitter source in [0, 1); default `Math.random`. */
   random?: () => number
   /**

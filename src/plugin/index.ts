@@ -100,6 +100,7 @@ async function attributionCapture (fastify: FastifyInstance, options: Attributio
       else if (raw.headers.cookie?.includes(settings.cookieName) === true && deniedOf(request)) clearIfPresent(request, reply)
     } catch (err) {
       // Attribution never breaks a request.
+      settings.telemetry.captureError()
       request.log.warn({ err }, 'attribution capture failed')
     }
     hookDone()

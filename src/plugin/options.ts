@@ -7,6 +7,7 @@ import type { FastifyRequest } from 'fastify'
 import { CLIENT_KINDS, type ClientKind } from '../contracts.ts'
 import { ERR_INVALID_OPTION } from '../errors.ts'
 import { DEFAULT_REFERRAL_CODE_PATTERN } from '../shared/normalize.ts'
+import { NOOP_TELEMETRY, type AttributionTelemetry } from '../shared/telemetry.ts'
 import { parseExclusion, DEFAULT_METADATA_KEYS, type ReferrerExclusion } from './touch.ts'
 
 export const DEFAULT_COOKIE_NAME = 'fw_attr'
@@ -126,6 +127,8 @@ export interface AttributionCaptureOptions {
   unknownConsent?: 'granted' | 'denied'
   /** Clock in milliseconds (for tests). Default `Date.now`. */
   now?: () => number
+  /** Where capture decisions and hook errors are counted (`createAttributionMetrics().telemetry`). Default: nowhere. */
+  telemetry?: AttributionTelemetry
 }
 
 /** Normalized options. */
@@ -158,6 +161,7 @@ export interface CaptureSettings {
   readonly consent: AttributionConsentHook | null
   readonly unknownConsent: 'granted' | 'denied'
   readonly now: () => number
+  readonly telemetry: AttributionTelemetry
 }
 
 const fail = (option: string, why: string): never => { throw new ERR_INVALID_OPTION(option, why) }
@@ -295,6 +299,7 @@ export function normalizeOptions (opts: AttributionCaptureOptions): CaptureSetti
     redirectParam,
     consent: opts.consent ?? null,
     unknownConsent,
-    now: opts.now ?? Date.now
+    now: opts.now ?? Date.now,
+    telemetry: opts.telemetry ?? NOOP_TELEMETRY
   })
 }

@@ -9,6 +9,7 @@
 import { Signer, type SerializeOptions } from '@fastify/cookie'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Touch } from '../contracts.ts'
+import type { CaptureDecision } from '../shared/telemetry.ts'
 import { hostOf, landingPageOf, sanitizeUrl } from '../shared/sanitize.ts'
 import { createClientClassifier, type ClientClass } from './client-kind.ts'
 import {
@@ -24,6 +25,18 @@ export const kCapture = Symbol('fw.attribution.capture')
 
 /** What this request did to the visitor's touches. */
 const enum Outcome { None, Kept, Fresh, Returned, Renewed, Fitted, NoCookie, Denied }
+
+/** The decision each outcome of a capture counts as (`telemetry.captureDecision`). */
+const DECISION_OF: Readonly<Record<Outcome, CaptureDecision>> = Object.freeze({
+  [Outcome.None]: 'no_signal',
+  [Outcome.Kept]: 'no_signal',
+  [Outcome.Fresh]: 'cookie_set',
+  [Outcome.Returned]: 'cookie_updated',
+  [Outcome.Fitted]: 'cookie_updated',
+  [Outcome.Renewed]: 'cookie_refreshed',
+  [Outcome.NoCookie]: 'client_skipped',
+  [Outcome.Denied]: 'consent_denied'
+})
 
 /** Per-request state, created only when something needs it. */
 interface RequestCapture {
@@ -199,9 +212,14 @@ export function createRequestCapture (settings: CaptureSettings, cookies: Cookie
    * Records a touch: a new visitor gets first = last = this touch; a returning visitor with
    * a new signal gets a new last touch (the first touch's encoded segment is reused as is);
    * a cookie signed with an older secret is re-signed; otherwise nothing is written.
-   * Crawlers never get a cookie.
+   * Crawlers never get a cookie. Each capture counts its decision (`telemetry`).
    */
   function capture (request: FastifyRequest, reply: FastifyReply, inputs: TouchInputs): void {
+    record(request, reply, inputs)
+    settings.telemetry.captureDecision(DECISION_OF[captureOf(request).outcome])
+  }
+
+  function record (request: FastifyRequest, reply: FastifyReply, inputs: TouchInputs): void {
     const c = captureOf(request)
     const client = clientOf(request)
     const now = settings.now()

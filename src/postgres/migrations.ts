@@ -152,3 +152,18 @@ export async function migrateToLatest (db: HostKysely, options: MigrateOptions =
   }
   return { results }
 }
+
+/**
+ * The names of the migration files not yet applied (all of them before the first run), for
+ * readiness: one read of the record table, no lock. Throws when Postgres cannot be reached.
+ */
+export async function pendingMigrations (db: HostKysely, options: MigrateOptions = {}): Promise<string[]> {
+  const schema = sqlIdentifier('schema', options.schema ?? DEFAULT_SCHEMA)
+  const table = sqlIdentifier('table', options.table ?? DEFAULT_MIGRATIONS_TABLE)
+  const files = await readMigrationFiles(options.directory ?? DEFAULT_MIGRATIONS_DIRECTORY)
+  const exists = await sql<{ found: string | null }>`SELECT to_regclass(${`${schema}.${table}`})::text AS found`.execute(db)
+  if (exists.rows[0]?.found == null) return files.map((f) => f.name)
+  const rows = await sql<{ name: string, checksum: string }>`SELECT name, checksum FROM ${sql.id(schema, table)}`.execute(db)
+  const applied = new Map(rows.rows.map((r) => [r.name, r.checksum]))
+  return files.filter((f) => applied.get(f.name) !== f.checksum).map((f) => f.name)
+}

@@ -93,3 +93,33 @@ export async function pendingErasureJobs<DB extends Database> (db: Kysely<DB>): 
     .executeTakeFirstOrThrow()
   return Number(row.n)
 }
+
+/** The erasure backlog at a glance, for metrics. */
+export interface ErasureJobsStatus {
+  /** Jobs not yet completed. */
+  pending: number
+  /** Pending jobs whose last pass failed (`attempts` > 0). */
+  failing: number
+  /** Jobs completed. */
+  completed: number
+  /** Seconds since the oldest pending job was requested; 0 without one. */
+  oldest_pending_age_seconds: number
+}
+
+/** One aggregate over `attribution_erasure_jobs` (one row per tenant ever erased). */
+export async function erasureJobsStatus<DB extends Database> (db: Kysely<DB>): Promise<ErasureJobsStatus> {
+  const res = await sql<{ pending: string | number, failing: string | number, completed: string | number, oldest_age: string | number | null }>`
+    SELECT
+      count(*) FILTER (WHERE completed_at IS NULL) AS pending,
+      count(*) FILTER (WHERE completed_at IS NULL AND attempts > 0) AS failing,
+      count(*) FILTER (WHERE completed_at IS NOT NULL) AS completed,
+      extract(epoch FROM now() - min(requested_at) FILTER (WHERE completed_at IS NULL)) AS oldest_age
+    FROM attribution_erasure_jobs`.execute(storeDb(db))
+  const r = res.rows[0]
+  return {
+    pending: Number(r?.pending ?? 0),
+    failing: Number(r?.failing ?? 0),
+    completed: Number(r?.completed ?? 0),
+    oldest_pending_age_seconds: r?.oldest_age == null ? 0 : Math.max(0, Number(r.oldest_age))
+  }
+}

@@ -17,8 +17,9 @@
  * transaction is never aborted by it. Only programming errors (a tenant id that is not a
  * UUID) throw, before any statement runs.
  */
-import { isUuid, type ReferralStatus, type SignupAttribution, type TenantCreatedEvent } from '../contracts.ts'
+import { isUuid, type ChannelGroup, type ReferralStatus, type SignupAttribution, type TenantCreatedEvent } from '../contracts.ts'
 import { normalizeAttribution as normalize, protoTextFields, STORE_LIMITS } from '../shared/normalize.ts'
+import { NOOP_TELEMETRY, type AttributionTelemetry } from '../shared/telemetry.ts'
 import type { Database, NewTenantAttribution, StoreExecutor } from './database.ts'
 import { appendOutboxEvent, tenantCreatedEventId } from './outbox.repository.ts'
 import { redeemReferralCodeForTenant } from './referral-codes.repository.ts'
@@ -33,6 +34,8 @@ export interface RecordSignupInput {
   userId?: string | null
   /** From `request.signupAttribution(…)`. */
   attribution: SignupAttribution
+  /** Where the signup (or a failure to record it) is counted (`createAttributionMetrics().telemetry`). Default: nowhere. */
+  telemetry?: AttributionTelemetry
 }
 
 /** What `recordSignup` stored: the outbox event id and the referral code's outcome. */
@@ -76,6 +79,18 @@ function toRow (tenantId: string, userId: string | null, a: SignupAttribution, c
  * (and on PGlite the call deadlocks).
  */
 export async function recordSignup<DB extends Database> (trx: StoreExecutor<DB>, input: RecordSignupInput): Promise<RecordSignupResult> {
+  const telemetry = input.telemetry ?? NOOP_TELEMETRY
+  try {
+    const result = await writeSignup(trx, input)
+    if (result.recorded) telemetry.signupRecorded(result.channelGroup, result.referralStatus)
+    return { recorded: result.recorded, eventId: result.eventId, referralStatus: result.referralStatus }
+  } catch (err) {
+    telemetry.signupFailed()
+    throw err
+  }
+}
+
+async function writeSignup<DB extends Database> (trx: StoreExecutor<DB>, input: RecordSignupInput): Promise<RecordSignupResult & { channelGroup: ChannelGroup }> {
   const { tenantId } = input
   if (!isUuid(tenantId)) throw new TypeError('recordSignup: tenantId must be a UUID')
   const userId = input.userId ?? null
@@ -87,7 +102,7 @@ export async function recordSignup<DB extends Database> (trx: StoreExecutor<DB>,
   // the session's local time, and the event needs the same instant.
   const createdAt = utcIso(new Date())
   const inserted = await insertTenantAttribution(trx, toRow(tenantId, userId, attribution, createdAt))
-  if (!inserted) return { recorded: false, eventId, referralStatus: null }
+  if (!inserted) return { recorded: false, eventId, referralStatus: null, channelGroup: attribution.channel_group as ChannelGroup }
 
   let referralStatus: ReferralStatus | null = null
   if (attribution.referral_code !== null) {
@@ -108,5 +123,5 @@ export async function recordSignup<DB extends Database> (trx: StoreExecutor<DB>,
     referral_status: referralStatus
   }
   await appendOutboxEvent(trx, event)
-  return { recorded: true, eventId, referralStatus }
+  return { recorded: true, eventId, referralStatus, channelGroup: attribution.channel_group as ChannelGroup }
 }

@@ -4,11 +4,12 @@ import ts from 'typescript'
 // The public API, pinned: a change to this list is a deliberate change of the package's
 // contract (and of its semver), never a side effect of an `export` added deep inside src/.
 const VALUES = [
-  'CHANNEL_GROUPS', 'CLIENT_KINDS', 'DEFAULT_RELAY_CONCURRENCY',
+  'CAPTURE_DECISIONS', 'CHANNEL_GROUPS', 'CLIENT_KINDS', 'DEFAULT_RELAY_CONCURRENCY', 'NOOP_TELEMETRY',
   'ERR_AUTHENTICATION_FAILED', 'ERR_BAD_REQUEST', 'ERR_CONFLICT', 'ERR_ENGINE_MISSING', 'ERR_FORBIDDEN', 'ERR_INVALID_OPTION',
   'ERR_NOT_FOUND', 'ERR_PAYMENT_REQUIRED', 'ERR_RATE_LIMITED', 'ERR_UNAUTHORIZED', 'ERR_UNAVAILABLE',
   'ProblemSchema', 'REFERRAL_CODE_PATTERN', 'REFERRAL_STATUSES', 'SIGNUP_CHANNELS',
-  'attributionCapturePlugin', 'bearerToken', 'createReferralCode', 'createRelay', 'deactivateReferralCode', 'findReferralCode',
+  'attributionCapturePlugin', 'bearerToken', 'createAttributionMetrics', 'createReadinessCheck', 'createReferralCode', 'createRelay',
+  'healthPlugin', 'metricsPlugin', 'deactivateReferralCode', 'findReferralCode',
   'findTenantAttribution', 'ingestRoutes', 'ingestServiceEvents', 'listReferralCodes', 'migrateClickHouse',
   'migrateToLatest', 'openClickHouse', 'openPostgres', 'operatorAuthHook', 'operatorOf', 'outboxStatus',
   'parseSeedDemoMode', 'problemErrorHandler', 'pruneDelivered', 'recordSignup', 'rebuildAttribution', 'referralCodeRoutes',
@@ -16,7 +17,9 @@ const VALUES = [
   'tokenMatcher', 'createUsageUpkeep'
 ]
 const TYPES = [
-  'AttributionCaptureOptions', 'AttributionConsent', 'AttributionConsentHook', 'AttributionSnapshot', 'AuthorizeVerdict', 'ChannelGroup', 'ClickHouseHandle',
+  'AttributionCaptureOptions', 'AttributionMetrics', 'AttributionMetricsOptions', 'AttributionTelemetry', 'CaptureDecision',
+  'ClickHouseOperation', 'DatabaseCheck', 'HealthPluginOptions', 'MetricsPluginOptions', 'ReadinessOptions', 'ReadinessResult',
+  'RelayEventOutcome', 'RelayFailureKind', 'UsageUpkeepRun', 'AttributionConsent', 'AttributionConsentHook', 'AttributionSnapshot', 'AuthorizeVerdict', 'ChannelGroup', 'ClickHouseHandle',
   'ClickHouseOptions', 'ClientKind', 'Database', 'HostKysely', 'IngestRoutesOptions', 'ListReferralCodesOptions',
   'MigrateOptions', 'MigrateResult', 'MigrationResult', 'NewReferralCode', 'OperatorAuthOptions', 'OutboxStatus',
   'ParkedEvent', 'PostgresHandle', 'PublicStatsOptions', 'PostgresOptions', 'Problem', 'RecordSignupInput', 'RecordSignupResult',

@@ -23,6 +23,8 @@ test('the packed package lists no tests, benches or fixtures, and carries what i
   t.ok(files.includes('openapi.yaml'))
   t.ok(files.some((f) => f.startsWith('sql/postgres/')))
   t.ok(files.some((f) => f.startsWith('sql/clickhouse/')))
+  t.ok(files.includes('monitoring/attribution-dashboard.json'), 'the Grafana dashboard')
+  t.ok(files.includes('monitoring/attribution-alerts.yml'), 'the alert rules')
   t.same(files.filter((f) => /^(test|bench|example)\/|fixture|\.test\.|^\.ci\//.test(f)), [], 'nothing from tests, benches, fixtures or the example')
 })
 

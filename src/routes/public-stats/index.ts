@@ -22,10 +22,13 @@ import type { NormalizedPublicStatsOptions } from './options.ts'
 import { periodCache } from './period-cache.ts'
 import { buildPublicStatsQuery } from './public-stats.query.ts'
 import { publicStatsSchema } from './public-stats.schema.ts'
+import { NOOP_TELEMETRY, type AttributionTelemetry } from '../../shared/telemetry.ts'
 
 /** Registers the stats scope on `app` (the reports plugin's instance), under `prefix` + `/stats`. */
-export async function registerPublicStats (app: FastifyInstance, ch: ClickHouseHandle, opts: Readonly<NormalizedPublicStatsOptions>, prefix = ''): Promise<void> {
+export async function registerPublicStats (app: FastifyInstance, ch: ClickHouseHandle, opts: Readonly<NormalizedPublicStatsOptions>, prefix = '', telemetry: AttributionTelemetry = NOOP_TELEMETRY): Promise<void> {
+  let computations = 0
   const stats = periodCache(async () => {
+    computations++
     const now = new Date()
     const today = now.toISOString().slice(0, 10)
     const built = buildPublicStatsQuery(today)
@@ -36,6 +39,7 @@ export async function registerPublicStats (app: FastifyInstance, ch: ClickHouseH
 
   await app.register(async function publicStats (scope) {
     scope.setErrorHandler(function statsErrors (error: FastifyError, request, reply) {
+      if ((error.statusCode ?? 500) >= 500) telemetry.clickhouseError('public_stats', error)
       if (isUnreachable(error)) return problemErrorHandler(new ERR_UNAVAILABLE('ClickHouse is unreachable'), request, reply)
       return problemErrorHandler(error, request, reply)
     })
@@ -43,11 +47,14 @@ export async function registerPublicStats (app: FastifyInstance, ch: ClickHouseH
     await scope.register(rateLimit, {
       max: opts.rateLimit.max,
       timeWindow: opts.rateLimit.timeWindowMs,
+      onExceeded: () => { telemetry.publicStatsRateLimited() },
       errorResponseBuilder: (_request, context) => new ERR_RATE_LIMITED(`Too many requests: retry in ${context.after}`)
     })
 
     scope.get('/network', { schema: publicStatsSchema }, async (request, reply) => {
+      const before = computations
       const answer = await stats()
+      telemetry.publicStatsServed(computations === before ? 'hit' : 'miss')
       reply.header('cache-control', cacheControl).header('etag', answer.etag)
       if (ifNoneMatchHits(request.headers['if-none-match'], answer.etag)) return reply.code(304).send()
       return reply.type('application/json; charset=utf-8').send(answer.body)

@@ -37,6 +37,7 @@ import { normalizePublicStatsOptions, type NormalizedPublicStatsOptions, type Pu
 import { registerPublicStats } from '../public-stats/index.ts'
 import { registerDashboard } from '../dashboard/index.ts'
 import { sendCsv } from './csv-stream.ts'
+import { NOOP_TELEMETRY, type AttributionTelemetry } from '../../shared/telemetry.ts'
 
 export type { PublicStatsOptions }
 
@@ -70,6 +71,8 @@ export interface ReportsPluginOptions extends OperatorAuthOptions {
    * for the defaults or {@link PublicStatsOptions}. Default off.
    */
   publicStats?: boolean | PublicStatsOptions
+  /** Where report durations, CSV rows, ClickHouse errors and public-stats answers are counted (`createAttributionMetrics().telemetry`). Default: nowhere. */
+  telemetry?: AttributionTelemetry
 }
 
 interface NormalizedOptions {
@@ -79,6 +82,7 @@ interface NormalizedOptions {
   referralPartners: (() => Promise<Record<string, string>> | Record<string, string>) | null
   dashboard: boolean
   publicStats: Readonly<NormalizedPublicStatsOptions> | null
+  telemetry: AttributionTelemetry
 }
 
 type ReportName = 'network-usage' | 'acquisition-funnel' | 'cohort-usage' | 'referral-codes' | 'tenant-usage'
@@ -95,7 +99,7 @@ function normalize (options: ReportsPluginOptions): Readonly<NormalizedOptions> 
   if (options.referralPartners !== undefined && typeof options.referralPartners !== 'function') throw new ERR_INVALID_OPTION('referralPartners', 'must be a function')
   if (options.dashboard !== undefined && typeof options.dashboard !== 'boolean') throw new ERR_INVALID_OPTION('dashboard', 'must be a boolean')
   const publicStats = options.publicStats === undefined || options.publicStats === false ? null : normalizePublicStatsOptions(options.publicStats)
-  return Object.freeze({ clickhouse: ch, maxRangeDays, defaultRangeDays, referralPartners: options.referralPartners ?? null, dashboard: options.dashboard === true, publicStats })
+  return Object.freeze({ clickhouse: ch, maxRangeDays, defaultRangeDays, referralPartners: options.referralPartners ?? null, dashboard: options.dashboard === true, publicStats, telemetry: options.telemetry ?? NOOP_TELEMETRY })
 }
 
 /** A 400 problem naming the parameter (the shape `problemErrorHandler` maps to `param`). */
@@ -118,8 +122,11 @@ async function reportsPlugin (app: FastifyInstance, options: ReportsPluginOption
         if (!Object.hasOwn(known, key)) throw new ReportParamError(key, `"${key}" is not a parameter of this report`)
       }
     })
+    const { telemetry } = opts
+    scope.addHook('onResponse', async (request, reply) => { telemetry.reportServed(request.routeOptions.url, reply.getHeader('content-type'), reply.statusCode, reply.elapsedTime / 1000) })
     scope.setErrorHandler(function reportErrors (error: FastifyError, request, reply) {
       if (error instanceof ReportParamError) return problemErrorHandler(paramProblem(error), request, reply)
+      if (error.validation === undefined && (error.statusCode ?? 500) >= 500) telemetry.clickhouseError('report', error)
       if (isUnreachable(error)) return problemErrorHandler(new ERR_UNAVAILABLE('ClickHouse is unreachable'), request, reply)
       return problemErrorHandler(error, request, reply)
     })
@@ -142,7 +149,7 @@ async function reportsPlugin (app: FastifyInstance, options: ReportsPluginOption
      */
     async function answer (req: FastifyRequest, reply: FastifyReply, report: ReportName, echo: Record<string, unknown>, range: { from: string, to: string }, build: (format: 'json' | 'csv') => BuiltQuery | Promise<BuiltQuery>, formatParam: string | undefined, extra: () => Promise<Record<string, unknown>> = async () => ({})) {
       const format = chooseFormat(formatParam, req.headers.accept)
-      if (format === 'csv') return sendCsv(reply, ch, report, range, [await build('csv')])
+      if (format === 'csv') return sendCsv(reply, ch, report, range, [await build('csv')], opts.telemetry)
       const [rows, first, fields] = await Promise.all([rowsOf(await build('json')), dataFrom(), extra()])
       return reply.type('application/json; charset=utf-8').send({ meta: meta(report, { ...echo, format }, first), ...fields, data: rows })
     }
@@ -205,7 +212,7 @@ async function reportsPlugin (app: FastifyInstance, options: ReportsPluginOption
       const granularity: Granularity = q.granularity ?? 'day'
       const filters = parseFilters(q)
       const format = chooseFormat(q.format, req.headers.accept)
-      if (format === 'csv') return sendCsv(reply, ch, 'tenant-usage', rg, buildTenantUsageCsvQueries({ ...rg, granularity, filters }))
+      if (format === 'csv') return sendCsv(reply, ch, 'tenant-usage', rg, buildTenantUsageCsvQueries({ ...rg, granularity, filters }), opts.telemetry)
       const limit = q.limit ?? DEFAULT_TENANT_USAGE_LIMIT
       const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor)
       const [rows, first] = await Promise.all([tenantUsagePage(rg, granularity, filters, limit, after), dataFrom()])
@@ -240,7 +247,7 @@ async function reportsPlugin (app: FastifyInstance, options: ReportsPluginOption
 
   // Outside the operator-auth scope: public by design (the stats), or holding no data (the
   // dashboard's static files; its data comes from the routes above, with the token).
-  if (opts.publicStats !== null) await registerPublicStats(app, ch, opts.publicStats, options.prefix)
+  if (opts.publicStats !== null) await registerPublicStats(app, ch, opts.publicStats, options.prefix, opts.telemetry)
   if (opts.dashboard) await registerDashboard(app, options.prefix)
 }
 
