@@ -37,6 +37,7 @@ import { randomUUID } from 'node:crypto'
 import { sql, type Kysely } from 'kysely'
 import type { ClickHouseClient } from '@clickhouse/client'
 import type { ClickHouseHandle } from './client.ts'
+import type { Database } from '../store/database.ts'
 import { createHash } from 'node:crypto'
 
 /** The usage snapshot the reports read. */
@@ -338,14 +339,14 @@ export interface UsageUpkeepStatus {
 }
 
 /** Options of `createUsageUpkeep`. */
-export interface UsageUpkeepSchedulerOptions extends UsageUpkeepOptions {
+export interface UsageUpkeepSchedulerOptions<DB extends Database = Database> extends UsageUpkeepOptions {
   clickhouse: ClickHouseHandle
   /**
    * Postgres (Kysely) shared by every gateway: on a Postgres server each pass takes
    * `pg_try_advisory_lock`, and a pass that finds it held is skipped. Omit it when a single
    * process runs the upkeep (the embedded engine).
    */
-  db?: Kysely<any>
+  db?: Kysely<DB>
   /** Time between passes (default 1 h). */
   intervalMs?: number
   /** Called after each pass: its result, or its error (`skipped` when another process held the lock). */
@@ -367,7 +368,7 @@ export interface UsageUpkeep {
  * `intervalMs` after the previous one ended; a failure is counted and reported through
  * `onRun`, and the next pass retries.
  */
-export function createUsageUpkeep (options: UsageUpkeepSchedulerOptions): UsageUpkeep {
+export function createUsageUpkeep<DB extends Database = Database> (options: UsageUpkeepSchedulerOptions<DB>): UsageUpkeep {
   const intervalMs = options.intervalMs ?? DEFAULT_UPKEEP_INTERVAL_MS
   const state: UsageUpkeepStatus = { running: false, lastSuccessAt: null, lastDurationMs: null, failures: 0, lastError: null }
   let timer: NodeJS.Timeout | null = null
