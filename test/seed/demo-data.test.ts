@@ -18,8 +18,10 @@ if (migrated.error !== undefined) throw migrated.error
 const OPTIONS: DemoDataOptions = { tenants: 2000, days: 200, seed: 7, end: '2026-06-30', trackingStartFraction: 0.25 }
 const FIXTURE = fileURLToPath(new URL('./fixtures/seed-checksums.ts', import.meta.url))
 
+/** FrameWorks' objects live in FrameWorks' database, ours in the client's: qualify FrameWorks' names. */
+const FRAMEWORKS_NAMES = /(?<![.\w])(tenant_acquisition_events|tenant_viewer_daily_store|tenant_viewer_daily|processing_daily_store|processing_daily|api_usage_daily_store|api_usage_daily|tenant_analytics_daily_store|tenant_analytics_daily)\b/g
 async function rows<T> (query: string, params: Record<string, unknown> = {}): Promise<T[]> {
-  const res = await ch.client.query({ query, query_params: params, format: 'JSONEachRow' })
+  const res = await ch.client.query({ query: query.replace(FRAMEWORKS_NAMES, `${ch.database}.$1`), query_params: params, format: 'JSONEachRow' })
   return res.json<T>()
 }
 async function one (query: string, params: Record<string, unknown> = {}): Promise<number> {
@@ -30,7 +32,7 @@ async function one (query: string, params: Record<string, unknown> = {}): Promis
 // Merges would collapse the early refreshes at any moment; held here so the test sees them, as a
 // report sees a busy store between merges.
 for (const store of ['tenant_viewer_daily_store', 'processing_daily_store', 'api_usage_daily_store']) {
-  await ch.client.command({ query: `SYSTEM STOP MERGES ${store}` })
+  await ch.frameworksClient.command({ query: `SYSTEM STOP MERGES ${store}` })
 }
 const summary = await seedDemoData(ch, OPTIONS)
 

@@ -36,10 +36,10 @@ test('an empty embedded engine is seeded once and not again', async (t) => {
 
 test('a single row in any one of FrameWorks\' tables counts as not empty', async (t) => {
   for (const table of ['tenant_acquisition_events', 'tenant_viewer_daily_store', 'processing_daily_store', 'api_usage_daily_store']) {
-    await ch.client.command({ query: `TRUNCATE TABLE ${table}` })
+    await ch.frameworksClient.command({ query: `TRUNCATE TABLE ${table}` })
   }
   // One refresh of FrameWorks' API rollup, all zeros: a database with data all the same.
-  await ch.client.command({ query: "INSERT INTO api_usage_daily_store (day, tenant_id, auth_type, operation_type, operation_name, requests, refresh_version_ms) VALUES ('2026-01-01', generateUUIDv4(), 'jwt', 'query', 'streams', 0, now64(3))" })
+  await ch.frameworksClient.command({ query: "INSERT INTO api_usage_daily_store (day, tenant_id, auth_type, operation_type, operation_name, requests, refresh_version_ms) VALUES ('2026-01-01', generateUUIDv4(), 'jwt', 'query', 'streams', 0, now64(3))" })
   t.same(await seedDemoIfEmpty(ch, { mode: 'always' }), { seeded: false, reason: 'not_empty' })
   t.same(await countSeededRows(ch.frameworksClient), { ...empty, api_usage_daily_store: 1 })
 })
