@@ -40,8 +40,9 @@ tenant_analytics_daily, processing_daily and api_usage_daily with deterministic 
   --help                         this text
 
 Target: CLICKHOUSE_URL (a ClickHouse server), else the embedded chDB in DATA_DIR/chdb
-(default ./.data/chdb), in the database CLICKHOUSE_DATABASE (default "default" on a server,
-"periscope" on chDB). Never seed
+(default ./.data/chdb), FrameWorks' tables in the database CLICKHOUSE_DATABASE (default
+"default" on a server, "periscope" on chDB), the package's in CLICKHOUSE_ATTRIBUTION_DATABASE
+(default "attribution"). Never seed
 a database that holds FrameWorks' real data. The example gateway holds its embedded engine
 while it runs: stop it before seeding that directory (it seeds a small data set itself on
 first start).`
@@ -100,10 +101,12 @@ async function main (): Promise<void> {
   const url = process.env.CLICKHOUSE_URL || undefined
   const dataDir = join(resolve(process.env.DATA_DIR || './.data'), 'chdb')
   const database = process.env.CLICKHOUSE_DATABASE || undefined
+  const attributionDatabase = process.env.CLICKHOUSE_ATTRIBUTION_DATABASE || undefined
   // One INSERT … SELECT per table: at 100k tenants × 730 days a server may need minutes for one.
   const clickhouse = await openClickHouse({
     ...(url !== undefined ? { url, requestTimeoutMs: SERVER_TIMEOUT_MS } : { dataDir }),
-    ...(database !== undefined ? { database } : {})
+    ...(database !== undefined ? { database } : {}),
+    ...(attributionDatabase !== undefined ? { attributionDatabase } : {})
   })
   try {
     const migrated = await migrateClickHouse(clickhouse)

@@ -33,12 +33,14 @@
  * in one process, and with `db` on a Postgres server takes `pg_try_advisory_lock`, so of
  * several gateways only one runs at a time and the others skip that hour.
  */
-import { randomUUID } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import { sql, type Kysely } from 'kysely'
 import type { ClickHouseClient } from '@clickhouse/client'
 import type { ClickHouseHandle } from './client.ts'
-import { createHash } from 'node:crypto'
 import { NOOP_TELEMETRY, type AttributionTelemetry } from '../shared/telemetry.ts'
+import type { Database } from '../store/database.ts'
+import { SIGNUPS_TABLE } from '../ingest/acquisition-writer.ts'
+import { ACQUISITION_COLUMNS as ROW_COLUMNS } from '../ingest/acquisition-row.ts'
 
 /** The usage snapshot the reports read. */
 export const USAGE_TABLE = 'attribution_usage_daily'
@@ -46,8 +48,7 @@ export const USAGE_TABLE = 'attribution_usage_daily'
 export const USAGE_STAGING_TABLE = 'attribution_usage_daily_staging'
 /** One row per upkeep run (and per month of a full build). */
 export const USAGE_UPKEEP_LOG = 'attribution_usage_upkeep_log'
-/** The package's copy of the acquisition rows. */
-export const SIGNUPS_TABLE = 'attribution_signups'
+export { SIGNUPS_TABLE }
 
 /** FrameWorks' stores whose `refresh_version_ms` says which days were rewritten. */
 export const FRAMEWORKS_STORES = ['tenant_viewer_daily_store', 'processing_daily_store', 'api_usage_daily_store', 'tenant_analytics_daily_store'] as const
@@ -63,9 +64,7 @@ export const DEFAULT_UPKEEP_INTERVAL_MS = 3600_000
 /** The advisory-lock key of the upkeep on a Postgres server (any constant the host does not use). */
 export const UPKEEP_LOCK_KEY = 0x61747472_00000017n
 
-const ACQUISITION_COLUMNS = `tenant_id, timestamp, user_id, signup_channel, signup_method,
-    utm_source, utm_medium, utm_campaign, utm_content, utm_term,
-    http_referer, landing_page, referral_code, is_agent, event_data`
+const ACQUISITION_COLUMNS = ROW_COLUMNS.join(', ')
 
 /**
  * The recompute: usage per (day, tenant) from FrameWorks' public views, `fw` qualified,
@@ -206,7 +205,10 @@ SETTINGS insert_deduplicate = 0`
   return Number(after?.n ?? 0) - Number(before?.n ?? 0)
 }
 
-/** Builds one month in staging from `where` (plus, when `keepOthers`, our rows of its other days) and swaps it in. */
+/**
+ * Builds one month in staging — our rows of its other days plus `changedDays` recomputed,
+ * or (`changedDays` null) the whole month recomputed — and swaps it in. Answers the rows.
+ */
 async function swapMonth (ch: ClickHouseHandle, p: number, changedDays: string[] | null, refreshedAt: string): Promise<number> {
   const client = ch.client
   await client.command({ query: `TRUNCATE TABLE ${USAGE_STAGING_TABLE}` })
@@ -339,14 +341,14 @@ export interface UsageUpkeepStatus {
 }
 
 /** Options of `createUsageUpkeep`. */
-export interface UsageUpkeepSchedulerOptions extends UsageUpkeepOptions {
+export interface UsageUpkeepSchedulerOptions<DB extends Database = Database> extends UsageUpkeepOptions {
   clickhouse: ClickHouseHandle
   /**
    * Postgres (Kysely) shared by every gateway: on a Postgres server each pass takes
    * `pg_try_advisory_lock`, and a pass that finds it held is skipped. Omit it when a single
    * process runs the upkeep (the embedded engine).
    */
-  db?: Kysely<any>
+  db?: Kysely<DB>
   /** Time between passes (default 1 h). */
   intervalMs?: number
   /** Where each pass is reported (metrics); default none. A skipped pass reports nothing. */
@@ -370,7 +372,7 @@ export interface UsageUpkeep {
  * `intervalMs` after the previous one ended; a failure is counted and reported through
  * `onRun`, and the next pass retries.
  */
-export function createUsageUpkeep (options: UsageUpkeepSchedulerOptions): UsageUpkeep {
+export function createUsageUpkeep<DB extends Database = Database> (options: UsageUpkeepSchedulerOptions<DB>): UsageUpkeep {
   const intervalMs = options.intervalMs ?? DEFAULT_UPKEEP_INTERVAL_MS
   const telemetry = options.telemetry ?? NOOP_TELEMETRY
   const state: UsageUpkeepStatus = { running: false, lastSuccessAt: null, lastDurationMs: null, failures: 0, lastError: null }

@@ -11,8 +11,8 @@
  * no channel group) are grouped by exactly the rules the capture plugin applies.
  *
  * Every BI view reads `attribution_acquisitions` (one row per tenant) and
- * `attribution_usage_daily` (one row per day and tenant with usage, hourly snapshot of
- * FrameWorks' rollups), so replays and refresh versions never double-count. Filter on
+ * `attribution_usage_daily` (one row per day and tenant with usage, kept current by the
+ * hourly usage upkeep from FrameWorks' rollups), so replays and refresh versions never double-count. Filter on
  * `day` / `signup_day` first: the views push those filters down.
  */
 import { CLIENT_KINDS, REFERRAL_STATUSES } from '../contracts.ts'

@@ -8,7 +8,7 @@
  * data, with the attribution under `attribution`), so both writers' rows read alike:
  * `{"source", "event_id", "referral_status", "attribution": {"channel_group",
  * "client_kind", "first_touch_at", "metadata", "last_touch"}}`. ClickHouse copies every row
- * into `attribution_signups`, which extracts those fields (sql/clickhouse/002).
+ * into `attribution_signups`, which extracts those fields (sql/clickhouse/attribution/001).
  *
  * Why a separate, pure module: the relay (outbox events) and the service-event ingest
  * (events from FrameWorks' bus) write the same rows, and whatever reaches ClickHouse must be

@@ -19,11 +19,11 @@ test('migrations apply once and are skipped on the second run', async (t) => {
   const first = await migrateClickHouse(ch)
   t.error(first.error)
   t.ok(first.results.length >= 2)
-  t.ok(first.results.every((r) => r.status === 'applied'))
+  t.ok(first.results.every((r) => r.status === 'applied'), 'an empty engine: FrameWorks\' objects and ours are created')
   const second = await migrateClickHouse(ch)
   t.error(second.error)
   t.ok(second.results.every((r) => r.status === 'skipped'))
-  const res = await ch.client.query({ query: 'SELECT count() AS n FROM system.tables WHERE database = currentDatabase() AND name IN (\'tenant_acquisition_events\', \'tenant_viewer_daily\', \'processing_daily\', \'api_usage_daily\')', format: 'JSONEachRow' })
+  const res = await ch.frameworksClient.query({ query: 'SELECT count() AS n FROM system.tables WHERE database = currentDatabase() AND name IN (\'tenant_acquisition_events\', \'tenant_viewer_daily\', \'processing_daily\', \'api_usage_daily\')', format: 'JSONEachRow' })
   t.equal(Number((await res.json<{ n: string }>())[0]?.n), 4)
 })
 

@@ -117,6 +117,16 @@ test('in a Replicated database every MergeTree engine is created as its Replicat
   t.equal(forDatabaseEngine('CREATE TABLE x (a UInt8) ENGINE = ReplicatedMergeTree ORDER BY a', 'Replicated'), 'CREATE TABLE x (a UInt8) ENGINE = ReplicatedMergeTree ORDER BY a')
 })
 
+test('the SQL an operator runs from docs/production.md (the Replicated database, the grants) parses', async (t) => {
+  const doc = readFileSync(join(CLICKHOUSE_MIGRATIONS_DIR, '..', '..', 'docs', 'production.md'), 'utf8')
+  const blocks = [...doc.matchAll(/```sql\n([\s\S]*?)```/g)].map((m) => (m[1] as string).replace(/^ {3}/gm, ''))
+  t.ok(blocks.length >= 2, 'the docs carry the operator\'s statements')
+  for (const statement of blocks.flatMap(splitStatements)) {
+    const [formatted] = await rows<{ q: string }>(periscope, 'SELECT formatQuery({sql:String}) AS q', { sql: statement })
+    t.ok(formatted?.q !== undefined && formatted.q.length > 0, statement.slice(0, 60))
+  }
+})
+
 test('generated views are replaced when their text changes and left alone otherwise', async (t) => {
   const names = generatedViews().map((v) => v.name)
   t.same(names.slice(0, 1), ['attribution_acquisitions'])

@@ -19,6 +19,7 @@ import { toAcquisitionRow } from '../../src/ingest/acquisition-row.ts'
 import { createFrameworksPeriscope } from '../helpers/frameworks-periscope.ts'
 import { postgresTargets } from '../helpers/postgres.ts'
 import { attribution } from '../ingest/fixtures.ts'
+import type { Database } from '../../src/store/database.ts'
 import { COHORT_USAGE_METRICS } from '../../src/routes/reports/cohort-usage.query.ts'
 import { buildReportsApp, AUTH } from '../routes/reports/helpers.ts'
 
@@ -216,7 +217,7 @@ test('the scheduler runs one pass at a time, reports its status, and calls onRun
 
 for (const target of postgresTargets().filter((p) => p.name === 'postgres')) {
   test('on a Postgres server a pass is skipped while another process holds the upkeep lock', async (t) => {
-    const pg = await target.open()
+    const pg = await target.open<Database>()
     t.teardown(() => pg.close())
     const outcomes: unknown[] = []
     const upkeep = createUsageUpkeep({ clickhouse: ch, db: pg.db, onRun: (o) => outcomes.push(o.skipped === true ? 'skipped' : o.result?.mode) })

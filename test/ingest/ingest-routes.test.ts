@@ -110,7 +110,7 @@ for (const target of postgresTargets()) {
     const stored = await ch.client.query({
       query: `SELECT a.tenant_id AS tenant_id, a.user_id AS user_id, a.signup_channel AS signup_channel, a.channel_group AS channel_group,
           a.referral_code AS referral_code, a.http_referer AS http_referer, e.event_data AS event_data, a.timestamp AS timestamp
-        FROM attribution_acquisitions AS a INNER JOIN tenant_acquisition_events AS e ON e.tenant_id = a.tenant_id
+        FROM attribution_acquisitions AS a INNER JOIN periscope.tenant_acquisition_events AS e ON e.tenant_id = a.tenant_id
         WHERE a.tenant_id IN {ids:Array(UUID)} ORDER BY signup_channel`,
       query_params: { ids: tenants },
       format: 'JSONEachRow'

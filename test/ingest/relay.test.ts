@@ -24,8 +24,8 @@ if (migrated.error !== undefined) throw migrated.error
  * merges, so a raw count only proves "no duplicate was written" while merges are stopped.
  */
 async function withoutMerges (t: Test): Promise<void> {
-  await ch.client.command({ query: 'SYSTEM STOP MERGES tenant_acquisition_events' })
-  t.teardown(() => ch.client.command({ query: 'SYSTEM START MERGES tenant_acquisition_events' }))
+  await ch.frameworksClient.command({ query: 'SYSTEM STOP MERGES tenant_acquisition_events' })
+  t.teardown(() => ch.frameworksClient.command({ query: 'SYSTEM START MERGES tenant_acquisition_events' }))
 }
 
 test('an insert with a deduplication token followed by one without keeps both', async (t) => {
@@ -132,8 +132,8 @@ for (const target of postgresTargets()) {
       t.teardown(() => pg.close())
       // A real rejection by the engine: a constraint the poison row violates.
       const constraint = `poison_${randomUUID().replaceAll('-', '')}`
-      await ch.client.command({ query: `ALTER TABLE tenant_acquisition_events ADD CONSTRAINT ${constraint} CHECK signup_method != 'poison_${target.name}'` })
-      t.teardown(() => ch.client.command({ query: `ALTER TABLE tenant_acquisition_events DROP CONSTRAINT ${constraint}` }))
+      await ch.frameworksClient.command({ query: `ALTER TABLE tenant_acquisition_events ADD CONSTRAINT ${constraint} CHECK signup_method != 'poison_${target.name}'` })
+      t.teardown(() => ch.frameworksClient.command({ query: `ALTER TABLE tenant_acquisition_events DROP CONSTRAINT ${constraint}` }))
       const before = await signups(pg.db, 10)
       const [poison] = await signups(pg.db, 1, { signup_method: `poison_${target.name}` })
       const after = await signups(pg.db, 10)

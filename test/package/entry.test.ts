@@ -69,7 +69,7 @@ test('the built package (npm run build) loads under plain node by its name and e
     "const m = await import('@frameworks/attribution')",
     "const { CLICKHOUSE_MIGRATIONS_DIR } = await import(new URL('./clickhouse/migrations.js', import.meta.resolve('@frameworks/attribution')))",
     "const { existsSync } = await import('node:fs')",
-    "console.log(JSON.stringify({ keys: Object.keys(m).sort(), sql: existsSync(CLICKHOUSE_MIGRATIONS_DIR + '/001_frameworks_tables.sql') }))"
+    "console.log(JSON.stringify({ keys: Object.keys(m).sort(), sql: existsSync(CLICKHOUSE_MIGRATIONS_DIR + '/frameworks/001_frameworks_tables.sql') && existsSync(CLICKHOUSE_MIGRATIONS_DIR + '/attribution/001_attribution_signups.sql') }))"
   ].join('\n')
   const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { cwd: process.cwd(), env: { ...process.env, NODE_OPTIONS: '' } })
   const built = JSON.parse(stdout) as { keys: string[], sql: boolean }

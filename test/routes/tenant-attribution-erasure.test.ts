@@ -183,12 +183,10 @@ for (const target of postgresTargets()) {
       t.equal((await erase(tenantId)).statusCode, 204)
       await relay.runUntilIdle()
       t.same(await acquisitionRows(ch.client, tenantId), NOTHING)
-      // An insert whose outcome its relay never learnt, landing late.
-      await ch.frameworksClient.insert({
-        table: 'tenant_acquisition_events',
-        format: 'JSONEachRow',
-        values: [{ timestamp: '2026-06-01 00:00:00', tenant_id: tenantId, signup_channel: 'web', signup_method: 'email_password', is_agent: 0, event_data: '{"source":"outbox"}' }]
-      })
+      // An insert whose outcome its relay never learnt, landing late (the relay writes both tables).
+      const late = [{ timestamp: '2026-06-01 00:00:00', tenant_id: tenantId, signup_channel: 'web', signup_method: 'email_password', is_agent: 0, event_data: '{"source":"outbox"}' }]
+      await ch.frameworksClient.insert({ table: 'tenant_acquisition_events', format: 'JSONEachRow', values: late })
+      await ch.client.insert({ table: 'attribution_signups', format: 'JSONEachRow', values: late })
       t.equal((await acquisitionRows(ch.client, tenantId)).reported, 1)
       await settle(db)
       await relay.runUntilIdle()

@@ -157,10 +157,11 @@ const FLOAT_METRICS = new Set<UsageMetric>(['viewer_hours', 'egress_gb', 'livepe
 export const isFloatMetric = (m: UsageMetric): boolean => FLOAT_METRICS.has(m)
 
 /**
- * Usage per day and tenant (sql/clickhouse/003): one row for each (day, tenant) with any
- * metric above zero, rebuilt every hour from FrameWorks' three rollup views, each metric in
- * a column of its own (`process_type` 'Livepeer', 'AV' and the rest already split). Every
- * report reads usage from here, so one query reads one refresh of it.
+ * Usage per day and tenant (sql/clickhouse/attribution/002): one row for each (day, tenant)
+ * with any metric above zero, kept current every hour from FrameWorks' rollup views by the
+ * usage upkeep (src/clickhouse/usage-upkeep.ts), each metric in a column of its own
+ * (`process_type` 'Livepeer', 'AV' and the rest already split). Every report reads usage
+ * from here; each month of it is swapped in whole.
  */
 export const USAGE_TABLE = 'attribution_usage_daily'
 /** One row per acquired tenant with its derived dimensions (src/clickhouse/views.ts). */
