@@ -6,7 +6,8 @@
  *
  * Sources, in order of precedence per tenant (a tenant is taken from the first that has it):
  * 1. FrameWorks' `tenant_acquisition_events`: the very rows the relay and FrameWorks' Go
- *    ingest wrote (within FrameWorks' 730-day TTL), copied as they are.
+ *    ingest wrote (within FrameWorks' 730-day TTL), copied through the one normalizer as the
+ *    hourly upkeep copies them (src/clickhouse/acquisition-copy.ts).
  * 2. The package's previous copy in FrameWorks' database (`<periscope>.attribution_signups`
  *    of releases before the database of our own), when it is still there.
  * 3. Quartermaster's `tenant_attribution` (Postgres), which keeps every tenant for good with
@@ -21,6 +22,7 @@
  */
 import type { Kysely } from 'kysely'
 import type { ClickHouseHandle } from './client.ts'
+import { copyAcquisitionRows } from './acquisition-copy.ts'
 import { migrateClickHouse } from './migrations.ts'
 import { runUsageUpkeep, SIGNUPS_TABLE, type UsageUpkeepResult } from './usage-upkeep.ts'
 import type { Database } from '../store/database.ts'
@@ -136,17 +138,8 @@ export async function rebuildAttribution (options: RebuildOptions): Promise<Rebu
   const erased = [...new Set(erasedRows.map((r) => String(r.tenant_id).toLowerCase()))]
 
   await ch.client.command({ query: `TRUNCATE TABLE ${SIGNUPS_TABLE}` })
-  const copyFrom = async (table: string): Promise<number> => {
-    const before = await count(ch, `SELECT uniqExact(tenant_id) AS n FROM ${SIGNUPS_TABLE}`)
-    await ch.client.command({
-      query: `INSERT INTO ${SIGNUPS_TABLE} (${COLUMNS})
-SELECT ${COLUMNS} FROM ${table}
-WHERE tenant_id NOT IN {erased:Array(UUID)} AND tenant_id NOT IN (SELECT tenant_id FROM ${SIGNUPS_TABLE})
-SETTINGS insert_deduplicate = 0`,
-      query_params: { erased }
-    })
-    return await count(ch, `SELECT uniqExact(tenant_id) AS n FROM ${SIGNUPS_TABLE}`) - before
-  }
+  // Through the one normalizer, as the hourly upkeep copies the Go ingest's rows.
+  const copyFrom = (table: string): Promise<number> => copyAcquisitionRows(ch, table, { exclude: erased })
   const fromFrameworks = await copyFrom(`${ch.database}.tenant_acquisition_events`)
   const legacy = await count(ch, "SELECT count() AS n FROM system.tables WHERE database = {d:String} AND name = 'attribution_signups' AND engine LIKE '%MergeTree'", { d: ch.database })
   const fromLegacy = legacy > 0 ? await copyFrom(`${ch.database}.attribution_signups`) : 0

@@ -36,11 +36,11 @@
 import { createHash, randomUUID } from 'node:crypto'
 import { sql, type Kysely } from 'kysely'
 import type { ClickHouseClient } from '@clickhouse/client'
+import { copyAcquisitionRows } from './acquisition-copy.ts'
 import type { ClickHouseHandle } from './client.ts'
 import { NOOP_TELEMETRY, type AttributionTelemetry } from '../shared/telemetry.ts'
 import type { Database } from '../store/database.ts'
 import { SIGNUPS_TABLE } from '../ingest/acquisition-writer.ts'
-import { ACQUISITION_COLUMNS as ROW_COLUMNS } from '../ingest/acquisition-row.ts'
 
 /** The usage snapshot the reports read. */
 export const USAGE_TABLE = 'attribution_usage_daily'
@@ -63,8 +63,6 @@ export const DEFAULT_UPKEEP_RECONCILE_MS = 7 * 24 * 3600_000
 export const DEFAULT_UPKEEP_INTERVAL_MS = 3600_000
 /** The advisory-lock key of the upkeep on a Postgres server (any constant the host does not use). */
 export const UPKEEP_LOCK_KEY = 0x61747472_00000017n
-
-const ACQUISITION_COLUMNS = ROW_COLUMNS.join(', ')
 
 /**
  * The recompute: usage per (day, tenant) from FrameWorks' public views, `fw` qualified,
@@ -189,20 +187,11 @@ const nextMonthStart = (p: number): string => monthStart(p % 100 === 12 ? (Math.
 
 /**
  * Copies the acquisition rows FrameWorks' Go ingest wrote (tenants the package has no row
- * of) into `attribution_signups`. Acquisition rows are few (one per tenant), so the anti-join
- * is cheap. Answers the rows copied.
+ * of) into `attribution_signups`, through the one normalizer (src/clickhouse/acquisition-copy.ts).
+ * Answers the rows copied.
  */
 export async function copyFrameworksSignups (ch: ClickHouseHandle): Promise<number> {
-  const [before] = await rowsOf<{ n: number }>(ch.client, `SELECT count() AS n FROM ${SIGNUPS_TABLE}`)
-  await ch.client.command({
-    query: `INSERT INTO ${SIGNUPS_TABLE} (${ACQUISITION_COLUMNS})
-SELECT ${ACQUISITION_COLUMNS}
-FROM ${ch.database}.tenant_acquisition_events
-WHERE tenant_id NOT IN (SELECT tenant_id FROM ${SIGNUPS_TABLE})
-SETTINGS insert_deduplicate = 0`
-  })
-  const [after] = await rowsOf<{ n: number }>(ch.client, `SELECT count() AS n FROM ${SIGNUPS_TABLE}`)
-  return Number(after?.n ?? 0) - Number(before?.n ?? 0)
+  return copyAcquisitionRows(ch, `${ch.database}.tenant_acquisition_events`)
 }
 
 /**

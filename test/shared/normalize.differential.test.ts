@@ -15,8 +15,11 @@
  * channel group is always what the rule table derives from the fields. No e-mail or wallet
  * address and no token may appear anywhere (a valid token-shaped referral code is a code).
  *
- * Path 5 stands for FrameWorks' Go ingest, which is not this package: its row carries the
- * proto fields as this package would hand them over (normalized), and nothing else.
+ * Path 5 stands for FrameWorks' Go ingest, which is not this package: its row, written to
+ * FrameWorks' table, carries the proto fields as FrameWorks captures them (URLs without their
+ * query, values raw) and the signup's metadata in its own `event_data`; the usage upkeep
+ * copies it into the package's database through the same normalizer. FrameWorks' row itself
+ * is the input, so the leak check reads what the package keeps and shows.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -29,11 +32,10 @@ import attributionCapturePlugin from '../../src/plugin/index.ts'
 import type { SignupAttribution } from '../../src/contracts.ts'
 import { openClickHouse } from '../../src/clickhouse/client.ts'
 import { migrateClickHouse } from '../../src/clickhouse/migrations.ts'
-import { insertAcquisitionRows } from '../../src/ingest/acquisition-writer.ts'
+import { copyFrameworksSignups } from '../../src/clickhouse/usage-upkeep.ts'
 import { createRelay } from '../../src/ingest/relay.ts'
 import { ingestServiceEvents } from '../../src/ingest/service-events.ts'
 import reportsPlugin from '../../src/routes/reports/index.ts'
-import { normalizeAttribution, ROW_ATTRIBUTION_LIMITS } from '../../src/shared/normalize.ts'
 import { createReferralCode } from '../../src/store/referral-codes.repository.ts'
 import { recordSignup } from '../../src/store/record-signup.ts'
 import { assertProperty, expect } from '../helpers/property.ts'
@@ -161,15 +163,20 @@ async function sendThroughEveryPath (v: Visitor): Promise<Outcome> {
   // 4. A service event from FrameWorks' bus.
   const ingested = await ingestServiceEvents(pg.db, [{ event_id: randomUUID(), event_type: 'tenant_created', timestamp: new Date().toISOString(), tenant_id: ids[3], attribution: host }])
   expect(ingested.accepted === 1, `service event rejected: ${JSON.stringify(ingested.rejected)}`)
-  // 5. A row as FrameWorks' Go ingest writes it: proto fields, no derived field.
-  const proto = normalizeAttribution(host, ROW_ATTRIBUTION_LIMITS)
-  await insertAcquisitionRows(ch, [{
-    timestamp: Math.floor(Date.now() / 1000), tenant_id: ids[4]!, user_id: null,
-    signup_channel: proto.signup_channel, signup_method: proto.signup_method,
-    utm_source: proto.utm_source, utm_medium: proto.utm_medium, utm_campaign: proto.utm_campaign, utm_content: proto.utm_content, utm_term: proto.utm_term,
-    http_referer: proto.http_referer, landing_page: proto.landing_page, referral_code: proto.referral_code,
-    is_agent: proto.is_agent ? 1 : 0, event_data: '{}', event_id: randomUUID()
-  }], { token: null })
+  // 5. A row as FrameWorks' Go ingest writes it: proto fields as captured (URLs without their
+  // query, values raw), the signup's metadata in its own `event_data`, no derived field. The
+  // hourly upkeep copies it into the package's database through the normalizer.
+  await ch.frameworksClient.insert({
+    table: 'tenant_acquisition_events',
+    values: [{
+      timestamp: Math.floor(Date.now() / 1000), tenant_id: ids[4]!, user_id: null,
+      signup_channel: 'web', signup_method: 'email_password',
+      ...Object.fromEntries(UTM.map((f) => [f, v[f]])),
+      http_referer: v.referer, landing_page: `http://${HOST}/${v.landing.join('/')}`, referral_code: v.code,
+      is_agent: captured.is_agent ? 1 : 0, event_data: JSON.stringify({ metadata_json: JSON.stringify(v.metadata) })
+    }],
+    format: 'JSONEachRow'
+  })
   return { ids, kind: captured.client_kind, leaks: seen }
 }
 
@@ -178,7 +185,7 @@ type Row = Record<string, unknown>
 /** The ClickHouse side, in one place: raw rows and the rows the reports read, by tenant. */
 async function clickHouseRows (ids: readonly string[]): Promise<{ raw: Row[], reported: Map<string, Row> }> {
   const read = async (query: string): Promise<Row[]> => (await ch.client.query({ query, query_params: { ids }, format: 'JSONEachRow' })).json<Row>()
-  const raw = await read('SELECT * FROM tenant_acquisition_events WHERE tenant_id IN {ids:Array(UUID)}')
+  const raw = await read(`SELECT * FROM ${ch.database}.tenant_acquisition_events WHERE tenant_id IN {ids:Array(UUID)}`)
   const reported = await read('SELECT * FROM attribution_acquisitions WHERE tenant_id IN {ids:Array(UUID)}')
   return { raw, reported: new Map(reported.map((r) => [String(r.tenant_id), r])) }
 }
@@ -203,11 +210,15 @@ t.test('every way in stores and reports the same attribution, and keeps no addre
     const outcomes: Outcome[] = []
     for (const v of batch) outcomes.push(await sendThroughEveryPath(v))
     await relay.runUntilIdle()
+    await copyFrameworksSignups(ch)
     const all = outcomes.flatMap((o) => o.ids)
     const stored = new Map((await pg.db.selectFrom('tenant_attribution').selectAll().where('tenant_id', 'in', all).execute()).map((r) => [String(r.tenant_id), r as unknown as Row]))
     const outbox = await pg.db.selectFrom('attribution_outbox').select('payload').where('tenant_id', 'in', all).execute()
     const { raw, reported } = await clickHouseRows(all)
-    const everything = JSON.stringify([[...stored.values()], outbox, raw, [...reported.values()], outcomes.map((o) => o.leaks)]).toLowerCase()
+    // FrameWorks' own row of path 5 is the input, not something the package keeps.
+    const goRows = new Set(outcomes.map((o) => o.ids[4]))
+    const ours = raw.filter((r) => !goRows.has(String(r.tenant_id)))
+    const everything = JSON.stringify([[...stored.values()], outbox, ours, [...reported.values()], outcomes.map((o) => o.leaks)]).toLowerCase()
 
     batch.forEach((v, i) => {
       const { ids, kind } = outcomes[i]!
