@@ -101,16 +101,16 @@ for (const target of gatewayTargets()) {
 
     const ch = await openClickHouse({ dataDir: join(dataDir, 'chdb') })
     t.teardown(() => ch.close())
-    for (const table of ['tenant_acquisition_events', 'attribution_signups']) {
+    for (const table of [`${ch.database}.tenant_acquisition_events`, 'attribution_signups']) {
       const res = await ch.client.query({ query: `SELECT * FROM ${table} WHERE tenant_id IN {ids:Array(UUID)}`, query_params: { ids: tenants }, format: 'JSONEachRow' })
       const chRows = await res.json<Record<string, unknown>>()
       t.ok(chRows.length >= tenants.length, `${table}: every signup arrived`)
       t.same(leaks(JSON.stringify(chRows)), [], `nothing in ${table}`)
       t.match(JSON.stringify(chRows), /\(redacted\)/)
     }
-    const relayed = await ch.client.query({ query: 'SELECT utm_source, utm_medium, referral_code, http_referer, landing_page FROM tenant_acquisition_events WHERE tenant_id = {id:UUID}', query_params: { id: service.tenant_id }, format: 'JSONEachRow' })
+    const relayed = await ch.client.query({ query: `SELECT utm_source, utm_medium, referral_code, http_referer, landing_page FROM ${ch.database}.tenant_acquisition_events WHERE tenant_id = {id:UUID}`, query_params: { id: service.tenant_id }, format: 'JSONEachRow' })
     t.match((await relayed.json())[0], { utm_source: '(redacted)', utm_medium: '(redacted)', referral_code: null, http_referer: 'https://mail.example.net/u/(redacted)/x', landing_page: 'https://app.example.com/invite/(redacted)' }, 'the service event\'s row shows the marker (an e-mail address is no referral code at all, as in ?ref=)')
-    const consent = await ch.client.query({ query: 'SELECT JSONExtractString(event_data, \'attribution\', \'metadata\', \'consent\') AS consent FROM tenant_acquisition_events WHERE tenant_id = {id:UUID}', query_params: { id: deniedTenant }, format: 'JSONEachRow' })
+    const consent = await ch.client.query({ query: `SELECT JSONExtractString(event_data, 'attribution', 'metadata', 'consent') AS consent FROM ${ch.database}.tenant_acquisition_events WHERE tenant_id = {id:UUID}`, query_params: { id: deniedTenant }, format: 'JSONEachRow' })
     t.same(await consent.json(), [{ consent: 'denied' }], 'the ClickHouse row is marked consent denied')
   })
 }
