@@ -400,6 +400,7 @@ export function createUsageUpkeep<DB extends Database = Database> (options: Usag
       state.lastDurationMs = Date.now() - t0
       state.failures++
       state.lastError = err as Error
+      telemetry.clickhouseError('usage_upkeep', err)
       telemetry.usageUpkeepRun({ ok: false, finishedAt: Date.now(), durationSeconds: state.lastDurationMs / 1000 })
       options.onRun?.({ error: err as Error })
       throw err

@@ -14,6 +14,7 @@ import { sql } from 'kysely'
 import { openClickHouse } from '../../src/clickhouse/client.ts'
 import { migrateClickHouse } from '../../src/clickhouse/migrations.ts'
 import { createUsageUpkeep, runUsageUpkeep, UPKEEP_LOCK_KEY } from '../../src/clickhouse/usage-upkeep.ts'
+import { createAttributionMetrics } from '../../src/operations/metrics.ts'
 import { insertAcquisitionRows } from '../../src/ingest/acquisition-writer.ts'
 import { toAcquisitionRow } from '../../src/ingest/acquisition-row.ts'
 import { createFrameworksPeriscope } from '../helpers/frameworks-periscope.ts'
@@ -212,6 +213,26 @@ test('the scheduler runs one pass at a time, reports its status, and calls onRun
   t.equal(status.failures, 0)
   t.ok(status.lastSuccessAt !== null && status.lastDurationMs !== null)
   t.same(outcomes, ['incremental', 'incremental'])
+  await upkeep.stop()
+})
+
+test('each pass reports into the metrics: runs, the last success and its duration, failures', async (t) => {
+  const metrics = createAttributionMetrics({ processMetrics: false })
+  const value = async (name: string): Promise<number> => (await metrics.registry.getSingleMetric(name)?.get())?.values[0]?.value ?? Number.NaN
+  const upkeep = createUsageUpkeep({ clickhouse: ch, telemetry: metrics.telemetry })
+  const before = Date.now() / 1000
+  await upkeep.runOnce()
+  t.equal(await value('attribution_usage_snapshot_runs_total'), 1)
+  t.equal(await value('attribution_usage_snapshot_failures_total'), 0)
+  t.ok(await value('attribution_usage_snapshot_last_success_timestamp_seconds') >= Math.floor(before), 'the last success is this pass')
+  t.ok(await value('attribution_usage_snapshot_duration_seconds') > 0)
+  // A pass that fails (its run log gone) counts as a failure and a ClickHouse error.
+  await ch.client.command({ query: 'RENAME TABLE attribution_usage_upkeep_log TO attribution_usage_upkeep_log_away' })
+  await t.rejects(upkeep.runOnce())
+  await ch.client.command({ query: 'RENAME TABLE attribution_usage_upkeep_log_away TO attribution_usage_upkeep_log' })
+  t.equal(await value('attribution_usage_snapshot_failures_total'), 1)
+  const errors = (await metrics.registry.getSingleMetric('attribution_clickhouse_errors_total')?.get())?.values ?? []
+  t.equal(errors.filter((v) => v.labels.operation === 'usage_upkeep').reduce((n, v) => n + v.value, 0), 1)
   await upkeep.stop()
 })
 
