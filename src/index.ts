@@ -112,18 +112,19 @@ export {
 } from './clickhouse/migrations.ts'
 export {
   /** One pass of the usage upkeep: recomputes only the days FrameWorks rewrote (a full build one month at a time when needed). */
-  runUsageUpkeep,
+  runUsageUpkeep
+} from './clickhouse/usage-upkeep.ts'
+export {
   /** The upkeep's scheduler (hourly): start, stop, runOnce, status and an onRun callback. */
   createUsageUpkeep
-} from './clickhouse/usage-upkeep.ts'
+} from './clickhouse/usage-upkeep-scheduler.ts'
 export {
   /** Rebuilds the package's ClickHouse database from FrameWorks' acquisition table, Quartermaster's tenant_attribution and the usage views. */
   rebuildAttribution
 } from './clickhouse/rebuild.ts'
 export type { RebuildOptions, RebuildResult } from './clickhouse/rebuild.ts'
-export type {
-  UsageUpkeep, UsageUpkeepOptions, UsageUpkeepResult, UsageUpkeepSchedulerOptions, UsageUpkeepStatus
-} from './clickhouse/usage-upkeep.ts'
+export type { UsageUpkeepOptions, UsageUpkeepResult } from './clickhouse/usage-upkeep.ts'
+export type { UsageUpkeep, UsageUpkeepSchedulerOptions, UsageUpkeepStatus } from './clickhouse/usage-upkeep-scheduler.ts'
 
 // ── Ingest: the outbox relay into ClickHouse and service events ─────────────────
 export {

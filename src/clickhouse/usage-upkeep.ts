@@ -29,17 +29,14 @@
  * swaps may read some months from run N and others from run N+1; each is a consistent
  * snapshot of FrameWorks' views at its run, and a month's totals never mix (docs/production.md).
  *
- * Runs must not overlap (they share the staging table): `createUsageUpkeep` serializes runs
- * in one process, and with `db` on a Postgres server takes `pg_try_advisory_lock`, so of
- * several gateways only one runs at a time and the others skip that hour.
+ * Runs must not overlap (they share the staging table): the scheduler
+ * (usage-upkeep-scheduler.ts) serializes them.
  */
-import { createHash, randomUUID } from 'node:crypto'
-import { sql, type Kysely } from 'kysely'
+import { randomUUID } from 'node:crypto'
 import type { ClickHouseClient } from '@clickhouse/client'
 import { copyAcquisitionRows } from './acquisition-copy.ts'
 import type { ClickHouseHandle } from './client.ts'
-import { NOOP_TELEMETRY, type AttributionTelemetry } from '../shared/telemetry.ts'
-import type { Database } from '../store/database.ts'
+import { USAGE_SELECT_VERSION, usageRecomputeSql } from './usage-recompute.sql.ts'
 import { SIGNUPS_TABLE } from '../ingest/acquisition-writer.ts'
 
 /** The usage snapshot the reports read. */
@@ -59,56 +56,6 @@ export const DEFAULT_UPKEEP_MARGIN_MS = 2 * 3600_000
 export const DEFAULT_UPKEEP_MAX_GAP_MS = 7 * 24 * 3600_000
 /** Default age of the last full build before the next run is a full build (a weekly reconcile). */
 export const DEFAULT_UPKEEP_RECONCILE_MS = 7 * 24 * 3600_000
-/** Default interval of the scheduler: hourly. */
-export const DEFAULT_UPKEEP_INTERVAL_MS = 3600_000
-/** The advisory-lock key of the upkeep on a Postgres server (any constant the host does not use). */
-export const UPKEEP_LOCK_KEY = 0x61747472_00000017n
-
-/**
- * The recompute: usage per (day, tenant) from FrameWorks' public views, `fw` qualified,
- * restricted by `where` (on `day`), rows with every metric at zero left out.
- */
-export function usageRecomputeSql (fw: string, where: string): string {
-  const noViewers = "arrayReduce('uniqCombinedState', CAST([], 'Array(String)'))"
-  return `SELECT
-    day,
-    tenant_id,
-    sum(vh) AS viewer_hours,
-    sum(eg) AS egress_gb,
-    sum(ts) AS total_sessions,
-    uniqCombinedMergeState(uv) AS unique_viewers_state,
-    sum(lp) AS livepeer_seconds,
-    sum(nat) AS native_seconds,
-    sum(oth) AS other_processing_seconds,
-    sum(req) AS api_requests,
-    sum(err) AS api_errors,
-    {refreshed_at:DateTime64(3, 'UTC')} AS refreshed_at
-FROM (
-    SELECT day, tenant_id, viewer_hours AS vh, toFloat64(0) AS eg, total_sessions AS ts, unique_viewers_state AS uv,
-        toFloat64(0) AS lp, toFloat64(0) AS nat, toFloat64(0) AS oth, toUInt64(0) AS req, toUInt64(0) AS err
-    FROM ${fw}.tenant_viewer_daily WHERE ${where}
-    UNION ALL
-    SELECT day, tenant_id, 0, 0, 0, ${noViewers},
-        if(process_type = 'Livepeer', media_seconds, 0),
-        if(process_type = 'AV', media_seconds, 0),
-        if(process_type NOT IN ('Livepeer', 'AV'), media_seconds, 0),
-        0, 0
-    FROM ${fw}.processing_daily WHERE ${where}
-    UNION ALL
-    SELECT day, tenant_id, 0, 0, 0, ${noViewers}, 0, 0, 0, requests, errors
-    FROM ${fw}.api_usage_daily WHERE ${where}
-    UNION ALL
-    SELECT day, tenant_id, 0, egress_bytes / 1073741824, 0, ${noViewers}, 0, 0, 0, 0, 0
-    FROM ${fw}.tenant_analytics_daily WHERE ${where}
-)
-GROUP BY day, tenant_id
-HAVING viewer_hours > 0 OR egress_gb > 0 OR total_sessions > 0 OR finalizeAggregation(unique_viewers_state) > 0
-    OR livepeer_seconds > 0 OR native_seconds > 0 OR other_processing_seconds > 0 OR api_requests > 0 OR api_errors > 0
-SETTINGS optimize_aggregation_in_order = 1`
-}
-
-/** A fingerprint of the recompute: when a release changes it, the next run rebuilds everything. */
-export const USAGE_SELECT_VERSION = createHash('sha256').update(usageRecomputeSql('fw', 'w')).digest('hex').slice(0, 16)
 
 /** Options of one upkeep pass. */
 export interface UsageUpkeepOptions {
@@ -313,130 +260,4 @@ export async function runUsageUpkeep (ch: ClickHouseHandle, options: UsageUpkeep
     ...base, kind: 'run', watermark, days, partitions, rows_written: rowsWritten, duration_ms: durationMs, outcome: 'success'
   })
   return { mode, startedAt, watermark, days, partitions, rowsWritten, signupsCopied, durationMs }
-}
-
-/** What the scheduler reports (for metrics and readiness). */
-export interface UsageUpkeepStatus {
-  /** Whether a pass is running now. */
-  running: boolean
-  /** End of the last successful pass (epoch ms), or null. */
-  lastSuccessAt: number | null
-  /** Duration of the last pass, successful or not (ms), or null. */
-  lastDurationMs: number | null
-  /** Passes that failed since the scheduler was created. */
-  failures: number
-  /** The last pass's error, or null after a success. */
-  lastError: Error | null
-}
-
-/** Options of `createUsageUpkeep`. */
-export interface UsageUpkeepSchedulerOptions<DB extends Database = Database> extends UsageUpkeepOptions {
-  clickhouse: ClickHouseHandle
-  /**
-   * Postgres (Kysely) shared by every gateway: on a Postgres server each pass takes
-   * `pg_try_advisory_lock`, and a pass that finds it held is skipped. Omit it when a single
-   * process runs the upkeep (the embedded engine).
-   */
-  db?: Kysely<DB>
-  /** Time between passes (default 1 h). */
-  intervalMs?: number
-  /** Where each pass is reported (metrics); default none. A skipped pass reports nothing. */
-  telemetry?: AttributionTelemetry
-  /** Called after each pass: its result, or its error (`skipped` when another process held the lock). */
-  onRun?: (outcome: { result?: UsageUpkeepResult, error?: Error, skipped?: boolean }) => void
-}
-
-/** The upkeep's scheduler: `start` runs a pass now and then every `intervalMs`. */
-export interface UsageUpkeep {
-  start: () => void
-  /** Stops scheduling and waits for a running pass to end. */
-  stop: () => Promise<void>
-  /** One pass now (after a running one); resolves with its result, or null when skipped. */
-  runOnce: () => Promise<UsageUpkeepResult | null>
-  status: () => UsageUpkeepStatus
-}
-
-/**
- * A scheduler of upkeep passes for one process: at most one pass at a time, the next
- * `intervalMs` after the previous one ended; a failure is counted and reported through
- * `onRun`, and the next pass retries.
- */
-export function createUsageUpkeep<DB extends Database = Database> (options: UsageUpkeepSchedulerOptions<DB>): UsageUpkeep {
-  const intervalMs = options.intervalMs ?? DEFAULT_UPKEEP_INTERVAL_MS
-  const telemetry = options.telemetry ?? NOOP_TELEMETRY
-  const state: UsageUpkeepStatus = { running: false, lastSuccessAt: null, lastDurationMs: null, failures: 0, lastError: null }
-  let timer: NodeJS.Timeout | null = null
-  let stopped = true
-  let current: Promise<UsageUpkeepResult | null> = Promise.resolve(null)
-
-  const locked = async (): Promise<UsageUpkeepResult | null> => {
-    const db = options.db
-    if (db === undefined) return runUsageUpkeep(options.clickhouse, options)
-    return db.connection().execute(async (conn) => {
-      const got = await sql<{ ok: boolean }>`SELECT pg_try_advisory_lock(${UPKEEP_LOCK_KEY.toString()}::bigint) AS ok`.execute(conn)
-      if (got.rows[0]?.ok !== true) return null
-      try {
-        return await runUsageUpkeep(options.clickhouse, options)
-      } finally {
-        await sql`SELECT pg_advisory_unlock(${UPKEEP_LOCK_KEY.toString()}::bigint)`.execute(conn)
-      }
-    })
-  }
-
-  const pass = async (): Promise<UsageUpkeepResult | null> => {
-    state.running = true
-    const t0 = Date.now()
-    try {
-      const result = await locked()
-      state.lastDurationMs = Date.now() - t0
-      if (result !== null) {
-        state.lastSuccessAt = Date.now()
-        state.lastError = null
-        telemetry.usageUpkeepRun({ ok: true, finishedAt: state.lastSuccessAt, durationSeconds: state.lastDurationMs / 1000 })
-      }
-      options.onRun?.(result !== null ? { result } : { skipped: true })
-      return result
-    } catch (err) {
-      state.lastDurationMs = Date.now() - t0
-      state.failures++
-      state.lastError = err as Error
-      telemetry.clickhouseError('usage_upkeep', err)
-      telemetry.usageUpkeepRun({ ok: false, finishedAt: Date.now(), durationSeconds: state.lastDurationMs / 1000 })
-      options.onRun?.({ error: err as Error })
-      throw err
-    } finally {
-      state.running = false
-    }
-  }
-
-  const runOnce = (): Promise<UsageUpkeepResult | null> => {
-    const next = current.catch(() => null).then(pass)
-    current = next
-    return next
-  }
-
-  const schedule = (): void => {
-    if (stopped) return
-    timer = setTimeout(() => {
-      timer = null
-      runOnce().catch(() => {}).finally(schedule)
-    }, intervalMs)
-    timer.unref()
-  }
-
-  return {
-    start: () => {
-      if (!stopped) return
-      stopped = false
-      runOnce().catch(() => {}).finally(schedule)
-    },
-    stop: async () => {
-      stopped = true
-      if (timer !== null) clearTimeout(timer)
-      timer = null
-      await current.catch(() => null)
-    },
-    runOnce,
-    status: () => ({ ...state })
-  }
 }

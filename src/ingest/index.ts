@@ -6,7 +6,7 @@
  */
 export { createRelay, type Relay, type RelayMetrics } from './relay.ts'
 export { backoffDelay, normalizeRelayOptions, type RelayOptions, type RelayLogger } from './relay-options.ts'
-export type { BatchOutcome } from './relay-cycle.ts'
+export type { BatchOutcome } from './relay-outcome.ts'
 export { ingestServiceEvents, parseServiceEvent, MAX_SERVICE_EVENTS, type ServiceEventsResult, type ServiceEventRejection } from './service-events.ts'
 export { ingestRoutes, type IngestRoutesOptions } from './ingest-routes.ts'
 export { outboxStatus, requeueParked, pruneDelivered, type OutboxStatus, type ParkedEvent } from '../store/outbox-claims.repository.ts'

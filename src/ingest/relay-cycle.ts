@@ -41,36 +41,8 @@ import {
   claimOutboxBatch, deleteClaims, lockDueBatch, markDelivered, recordEventFailure, releaseClaims, type ClaimedEvent
 } from '../store/outbox-claims.repository.ts'
 import { NOOP_TELEMETRY } from '../shared/telemetry.ts'
+import { errorText, type BatchOutcome, type DeliveryMetrics } from './relay-outcome.ts'
 import { ERASURE_BATCH_SIZE, backoffDelay, type NormalizedRelayOptions, type RelayLogger, type RelayOptions } from './relay-options.ts'
-
-const MAX_ERROR_LENGTH = 1_000
-
-/** What one cycle did. */
-export interface BatchOutcome {
-  claimed: number
-  delivered: number
-  /** Events that failed on their own this cycle (including `parked`). */
-  failed: number
-  parked: number
-  /** Claimed events of erased tenants, deleted instead of written. */
-  dropped: number
-  /** Erasure job passes run against ClickHouse. */
-  erasures: number
-  /** Set when the cycle stopped on a failure that is not the events' (ClickHouse or Postgres unreachable…). */
-  transientError?: string
-}
-
-/** The relay's figures a cycle keeps up to date (the loop adds its state and failures). */
-export interface DeliveryMetrics {
-  delivered_total: number
-  parked_total: number
-  batches_total: number
-  last_delivery_at: Date | null
-  /** Creation → delivery of the newest event of the last delivered batch, ms. */
-  last_batch_lag_ms: number | null
-  /** Creation → delivery of the oldest event of the last delivered batch, ms. */
-  last_batch_max_lag_ms: number | null
-}
 
 /** What a cycle works with: the relay's options, checked settings and shared figures. */
 export interface RelayCycleContext<DB extends Database> {
@@ -83,13 +55,6 @@ export interface RelayCycleContext<DB extends Database> {
   consecutiveFailures: () => number
   /** Called with the count of each acknowledged batch (for the progress log). */
   onDelivered: (count: number) => void
-}
-
-/** An error as the text stored with an event and logged: its code, its message, bounded. */
-export const errorText = (err: unknown): string => {
-  const e = err as { code?: unknown, type?: unknown, message?: unknown } | null
-  const code = e?.type !== undefined ? `${String(e.type)} (${String(e.code)}): ` : (typeof e?.code === 'string' ? `${e.code}: ` : '')
-  return (code + String(e?.message ?? err)).slice(0, MAX_ERROR_LENGTH)
 }
 
 interface Mapped { claim: ClaimedEvent, row: AcquisitionRow }

@@ -6,7 +6,8 @@
  */
 import type { Database } from '../store/database.ts'
 import { outboxStatus, pruneDelivered } from '../store/outbox-claims.repository.ts'
-import { createRelayCycle, errorText, type BatchOutcome, type DeliveryMetrics } from './relay-cycle.ts'
+import { createRelayCycle } from './relay-cycle.ts'
+import { errorText, type BatchOutcome, type DeliveryMetrics } from './relay-outcome.ts'
 import { SILENT_LOGGER, backoffDelay, normalizeRelayOptions, type RelayOptions } from './relay-options.ts'
 
 const PRUNE_INTERVAL_MS = 3600_000

@@ -16,15 +16,14 @@
  * erasure gauges are read from Postgres when scraped, one aggregate each, kept for
  * `statusCacheMs` so any number of scrapers (or replicas' scrapes) cost one read per period.
  */
-import { readFileSync } from 'node:fs'
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from '@prometheus-io/client'
+import { Counter, Gauge, Histogram, Registry } from '@prometheus-io/client'
 import type { Kysely } from 'kysely'
 import { CHANNEL_GROUPS, REFERRAL_STATUSES, type ChannelGroup, type ReferralStatus } from '../contracts.ts'
-import { isUnreachable } from '../clickhouse/client.ts'
 import { ERR_INVALID_OPTION } from '../errors.ts'
 import type { Relay, RelayMetrics } from '../ingest/relay.ts'
 import { CHANNEL_RULES_VERSION } from '../shared/channel.ts'
 import type { Database } from '../store/database.ts'
+import { bounded, cachedRead, CLICKHOUSE_ERROR_KINDS, clickHouseErrorKind, OTHER, packageVersion, registerProcessMetrics } from './metric-parts.ts'
 import { erasureJobsStatus, type ErasureJobsStatus } from '../store/erasure-jobs.repository.ts'
 import { outboxStatus, type OutboxStatus } from '../store/outbox-claims.repository.ts'
 import {
@@ -40,8 +39,6 @@ export const REPORT_DURATION_BUCKETS: readonly number[] = Object.freeze([0.05, 0
 export const RELAY_LAG_BUCKETS: readonly number[] = Object.freeze([0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 1800])
 
 const RELAY_STATES: ReadonlyArray<RelayMetrics['state']> = ['idle', 'running', 'backing_off', 'draining', 'stopped']
-const CLICKHOUSE_ERROR_KINDS = ['timeout', 'memory_limit', 'unavailable', 'query', 'other'] as const
-const OTHER = 'other'
 
 /** Options of `createAttributionMetrics`. */
 export interface AttributionMetricsOptions<DB extends Database = Database> {
@@ -73,72 +70,6 @@ export interface AttributionMetrics {
    * `attribution_relay_consecutive_failures`. Call it once, after `createRelay({ telemetry })`.
    */
   observeRelay: (relay: Pick<Relay, 'metrics'>) => void
-}
-
-/** The package's version, for `attribution_build_info`. */
-function packageVersion (): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown }
-    return typeof pkg.version === 'string' ? pkg.version : 'unknown'
-  } catch {
-    return 'unknown'
-  }
-}
-
-/**
- * The client's default metrics whose names break Prometheus' naming rules (promtool flags a
- * `_total` gauge, a type in a name): left out. The active handles, requests and resources
- * stay, by type, and so does the event-loop lag.
- */
-const NONCONFORMING_DEFAULT_METRICS: ReadonlySet<string> = new Set([
-  'nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total',
-  'nodejs_eventloop_utilization_histogram', 'nodejs_eventloop_utilization_summary'
-])
-
-/** The client's process and Node.js metrics, but for {@link NONCONFORMING_DEFAULT_METRICS}. */
-function registerProcessMetrics (registry: Registry): void {
-  const all = new Registry()
-  collectDefaultMetrics({ register: all })
-  for (const metric of all.getMetricsAsArray()) {
-    if (!NONCONFORMING_DEFAULT_METRICS.has(metric.name)) registry.registerMetric(metric as unknown as Gauge)
-  }
-}
-
-/** `value` when it is one of `allowed`, else `other`. */
-function bounded (value: unknown, allowed: ReadonlySet<string>): string {
-  return typeof value === 'string' && allowed.has(value) ? value : OTHER
-}
-
-/** The kind of a ClickHouse failure, from its numeric code (never its message). */
-export function clickHouseErrorKind (error: unknown): typeof CLICKHOUSE_ERROR_KINDS[number] {
-  if (isUnreachable(error)) return 'unavailable'
-  const code = (error as { code?: unknown } | null)?.code
-  if (typeof code !== 'string' || !/^\d+$/.test(code)) return 'other'
-  switch (code) {
-    case '159': case '160': return 'timeout'
-    case '241': return 'memory_limit'
-    case '202': case '210': case '209': return 'unavailable'
-    default: return 'query'
-  }
-}
-
-/**
- * A value read at most once per `periodMs` (counted from when the read answered); callers
- * while a read is in flight share it, so the collectors of one scrape cause one read.
- */
-function cachedRead<T> (read: () => Promise<T>, periodMs: number): () => Promise<T> {
-  let kept: { at: number, value: Promise<T> } | undefined
-  return () => {
-    if (kept === undefined || Date.now() - kept.at >= periodMs) {
-      const entry = { at: Number.POSITIVE_INFINITY, value: read() }
-      entry.value.then(() => { entry.at = Date.now() }, () => {
-        // A failed read is not kept: the next scrape tries again.
-        if (kept === entry) kept = undefined
-      })
-      kept = entry
-    }
-    return kept.value
-  }
 }
 
 /**

@@ -8,7 +8,7 @@ import { CLIENT_KINDS, type ClientKind } from '../contracts.ts'
 import { ERR_INVALID_OPTION } from '../errors.ts'
 import { DEFAULT_REFERRAL_CODE_PATTERN } from '../shared/normalize.ts'
 import { NOOP_TELEMETRY, type AttributionTelemetry } from '../shared/telemetry.ts'
-import { parseExclusion, DEFAULT_METADATA_KEYS, type ReferrerExclusion } from './touch.ts'
+import { parseExclusion, DEFAULT_EXCLUDED_REFERRERS, DEFAULT_METADATA_KEYS, type ReferrerExclusion } from './touch.ts'
 
 export const DEFAULT_COOKIE_NAME = 'fw_attr'
 /** 90 days. */
@@ -27,15 +27,7 @@ export const DEFAULT_MAX_VALUE_LENGTH = 100
 export const DEFAULT_MAX_URL_LENGTH = 200
 export const DEFAULT_UA_CACHE_SIZE = 1000
 export const DEFAULT_NO_COOKIE_KINDS: readonly ClientKind[] = Object.freeze(['crawler', 'ai_crawler'])
-/** Auth, payment and wallet hops that never count as a referrer (host, subdomains, optional path prefix). */
-export const DEFAULT_EXCLUDED_REFERRERS: readonly string[] = Object.freeze([
-  'accounts.google.com', 'login.microsoftonline.com', 'login.live.com', 'appleid.apple.com',
-  'github.com/login', 'github.com/sessions', 'auth0.com', 'okta.com', 'clerk.accounts.dev', 'workos.com',
-  'checkout.stripe.com', 'billing.stripe.com', 'pay.stripe.com', 'js.stripe.com', 'paypal.com',
-  'commerce.coinbase.com', 'pay.coinbase.com', 'keys.coinbase.com', 'login.coinbase.com',
-  'metamask.io', 'walletconnect.com', 'walletconnect.org', 'reown.com', 'rainbow.me', 'phantom.app',
-  'privy.io', 'magic.link', 'web3auth.io'
-])
+export { DEFAULT_EXCLUDED_REFERRERS } from './touch.ts'
 
 /** What a consent hook answers about the attribution cookie. */
 export type AttributionConsent = 'granted' | 'denied' | 'unknown'

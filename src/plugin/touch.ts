@@ -15,6 +15,16 @@ import { hostMatches, hostOf, pathOf } from '../shared/sanitize.ts'
 import type { ClientClass } from './client-kind.ts'
 import { hasCampaign, type CampaignParams, type SignupUtm } from './params.ts'
 
+/** Auth, payment and wallet hops that never count as a referrer (host, subdomains, optional path prefix). */
+export const DEFAULT_EXCLUDED_REFERRERS: readonly string[] = Object.freeze([
+  'accounts.google.com', 'login.microsoftonline.com', 'login.live.com', 'appleid.apple.com',
+  'github.com/login', 'github.com/sessions', 'auth0.com', 'okta.com', 'clerk.accounts.dev', 'workos.com',
+  'checkout.stripe.com', 'billing.stripe.com', 'pay.stripe.com', 'js.stripe.com', 'paypal.com',
+  'commerce.coinbase.com', 'pay.coinbase.com', 'keys.coinbase.com', 'login.coinbase.com',
+  'metamask.io', 'walletconnect.com', 'walletconnect.org', 'reown.com', 'rainbow.me', 'phantom.app',
+  'privy.io', 'magic.link', 'web3auth.io'
+])
+
 /** An entry of the referrer exclusion list: a host (subdomains included) and an optional path prefix. */
 export interface ReferrerExclusion {
   host: string

@@ -23,10 +23,8 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client'
 import { ERR_CONFLICT, ERR_INVALID_OPTION } from '../errors.ts'
-import {
-  CHECKSUMS, CREATE_TENANTS, DROP_TENANTS, INSERT_ACQUISITION_EVENTS, INSERT_ANALYTICS_DAILY, INSERT_API_USAGE_DAILY,
-  INSERT_PROCESSING_DAILY, INSERT_VIEWER_DAILY, INSERT_ZERO_ROWS, DERIVED_TABLES, SEEDED_TABLES
-} from './demo-data.sql.ts'
+import { CHECKSUMS, CREATE_TENANTS, DROP_TENANTS, INSERT_ACQUISITION_EVENTS, DERIVED_TABLES, SEEDED_TABLES } from './demo-data.sql.ts'
+import { INSERT_ANALYTICS_DAILY, INSERT_API_USAGE_DAILY, INSERT_PROCESSING_DAILY, INSERT_VIEWER_DAILY, INSERT_ZERO_ROWS } from './demo-usage.sql.ts'
 import type { ClickHouseHandle } from '../clickhouse/client.ts'
 import { runUsageUpkeep } from '../clickhouse/usage-upkeep.ts'
 
