@@ -27,23 +27,7 @@ const SIGNUPS_TABLE = 'attribution_signups'
 const OWN_SOURCES = new Set(['outbox', 'service_event'])
 
 /** A source row as read (aliases that do not shadow the columns the query filters on). */
-interface SourceRow {
-  tenant: string
-  ts: number
-  user: string | null
-  signup_channel: string
-  signup_method: string
-  utm_source: string | null
-  utm_medium: string | null
-  utm_campaign: string | null
-  utm_content: string | null
-  utm_term: string | null
-  http_referer: string | null
-  landing_page: string | null
-  referral_code: string | null
-  is_agent: number
-  event_data: string
-}
+type SourceRow = Omit<AcquisitionRow, 'timestamp' | 'tenant_id' | 'user_id' | 'event_id'> & { tenant: string, ts: number, user: string | null }
 
 /** `event_data` as kept: the relay's own, or nothing. */
 function keptEventData (text: string): string {
@@ -56,20 +40,9 @@ function keptEventData (text: string): string {
 }
 
 /** The row as the package keeps it (see the module comment). */
-export function keptAcquisitionRow (row: SourceRow): Omit<AcquisitionRow, 'event_id'> {
-  const a = normalizeAttribution({
-    signup_channel: row.signup_channel,
-    signup_method: row.signup_method,
-    utm_source: row.utm_source,
-    utm_medium: row.utm_medium,
-    utm_campaign: row.utm_campaign,
-    utm_content: row.utm_content,
-    utm_term: row.utm_term,
-    http_referer: row.http_referer,
-    landing_page: row.landing_page,
-    referral_code: row.referral_code,
-    is_agent: Number(row.is_agent) === 1
-  }, ROW_ATTRIBUTION_LIMITS)
+function keptAcquisitionRow (row: SourceRow): Omit<AcquisitionRow, 'event_id'> {
+  // The proto columns carry the proto's names; nothing else of the row is an attribution field.
+  const a = normalizeAttribution({ ...row, is_agent: Number(row.is_agent) === 1 }, ROW_ATTRIBUTION_LIMITS)
   return {
     timestamp: Number(row.ts),
     tenant_id: row.tenant,
