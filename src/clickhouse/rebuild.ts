@@ -29,6 +29,7 @@ import type { Database } from '../store/database.ts'
 import { tenantCreatedEventId } from '../store/outbox.repository.ts'
 import { ACQUISITION_COLUMNS, toAcquisitionRow } from '../ingest/acquisition-row.ts'
 import type { MigrateResult } from '../migration-result.ts'
+import { protoTextFields } from '../shared/normalize.ts'
 import type { SignupAttribution, TenantCreatedEvent } from '../contracts.ts'
 
 /**
@@ -93,16 +94,8 @@ function eventOf (row: Record<string, unknown>): TenantCreatedEvent {
   const tenantId = String(row.tenant_id).toLowerCase()
   const iso = (v: unknown): string | null => v === null || v === undefined ? null : new Date(v as string | Date).toISOString()
   const attribution = {
-    signup_channel: row.signup_channel,
-    signup_method: row.signup_method,
-    utm_source: row.utm_source,
-    utm_medium: row.utm_medium,
-    utm_campaign: row.utm_campaign,
-    utm_content: row.utm_content,
-    utm_term: row.utm_term,
-    http_referer: row.http_referer,
-    landing_page: row.landing_page,
-    referral_code: row.referral_code,
+    // The proto's text columns keep the proto's names in Quartermaster.
+    ...protoTextFields(row as unknown as SignupAttribution),
     is_agent: row.is_agent === true,
     metadata_json: JSON.stringify(row.metadata ?? {}),
     channel_group: row.channel_group,
