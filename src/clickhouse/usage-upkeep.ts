@@ -151,9 +151,13 @@ async function swapMonth (ch: ClickHouseHandle, p: number, changedDays: string[]
   const lo = monthStart(p)
   const hi = nextMonthStart(p)
   if (changedDays !== null) {
+    // The month's unchanged rows, in small single-threaded blocks: each inserted block builds
+    // both projections, and a large block held them all at once (at 100k × 730 the pass
+    // peaked at 2.1 GB RSS with the defaults, 0.97 GB with these; bench:reports).
     await client.command({
       query: `INSERT INTO ${USAGE_STAGING_TABLE} SELECT * FROM ${USAGE_TABLE}
-WHERE day >= {lo:Date} AND day < {hi:Date} AND day NOT IN {days:Array(Date)}`,
+WHERE day >= {lo:Date} AND day < {hi:Date} AND day NOT IN {days:Array(Date)}
+SETTINGS max_threads = 1, max_insert_threads = 1, max_block_size = 65536, min_insert_block_size_rows = 262144`,
       query_params: { lo, hi, days: changedDays }
     })
     await client.command({
