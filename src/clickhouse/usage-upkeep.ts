@@ -13,21 +13,23 @@
  *    refresh whose version predates its commit, replica lag).
  * 2. Changed days: `DISTINCT day` of the four `*_store` tables' rows with
  *    `refresh_version_ms > W` (one column read, nothing summed).
- * 3. For each month holding changed days: staging ← our rows of the month's other days +
- *    the changed days recomputed through FrameWorks' public views; then
- *    `REPLACE PARTITION` (or `DROP PARTITION` when the month is left empty: ClickHouse 26.6+
- *    refuses an empty source). A key FrameWorks rewrote to all zeros is gone after it.
- * 4. A run-log row (only on success): its start is the next watermark.
+ * 3. The shadow table starts as the current snapshot (every month hard-linked in). For each
+ *    month holding changed days: staging ← our rows of the month's other days + the changed
+ *    days recomputed through FrameWorks' public views; then `REPLACE PARTITION` into the
+ *    shadow (or `DROP PARTITION` when the month is left empty: ClickHouse 26.6+ refuses an
+ *    empty source). A key FrameWorks rewrote to all zeros is gone after it.
+ * 4. `EXCHANGE TABLES` swaps the shadow in, then a run-log row (only on success): its start
+ *    is the next watermark.
  *
  * A full build (no successful run yet, the last one older than `maxGapMs`, a changed
- * recompute SELECT, or the last full build older than `reconcileEveryMs`) goes through the
- * same path one month at a time (bounded memory), logs each finished month, and resumes
- * after a crash from the first month not logged.
+ * recompute SELECT, or the last full build older than `reconcileEveryMs`) fills an empty
+ * shadow one month at a time (bounded memory), logs each finished month, resumes after a
+ * crash from the first month not logged (the shadow keeps the finished ones), and swaps the
+ * shadow in at the end.
  *
- * Consistency: each month is swapped in atomically, so an answer reads every month as one
- * run left it. An answer spanning months that runs during the milliseconds between two
- * swaps may read some months from run N and others from run N+1; each is a consistent
- * snapshot of FrameWorks' views at its run, and a month's totals never mix (docs/production.md).
+ * Consistency: the reports read `attribution_usage_daily`, which only ever changes by one
+ * `EXCHANGE TABLES` per pass, so every answer reads one pass's snapshot, whatever months it
+ * spans. A pass cut short changes nothing the reports read.
  *
  * Runs must not overlap (they share the staging table): the scheduler
  * (usage-upkeep-scheduler.ts) serializes them.
@@ -45,6 +47,8 @@ export const USAGE_TABLE = 'attribution_usage_daily'
 export const USAGE_STAGING_TABLE = 'attribution_usage_daily_staging'
 /** One row per upkeep run (and per month of a full build). */
 export const USAGE_UPKEEP_LOG = 'attribution_usage_upkeep_log'
+/** Where a pass builds the next snapshot before it swaps it in (sql/clickhouse/attribution/003). */
+export const USAGE_SHADOW_TABLE = 'attribution_usage_daily_shadow'
 export { SIGNUPS_TABLE }
 
 /** FrameWorks' stores whose `refresh_version_ms` says which days were rewritten. */
@@ -175,8 +179,8 @@ SETTINGS max_threads = 1, max_insert_threads = 1, max_block_size = 65536, min_in
   // An empty source is refused by 26.6+ and silently drops the partition on 26.3: say it.
   await client.command({
     query: n === 0
-      ? `ALTER TABLE ${USAGE_TABLE} DROP PARTITION ${p}`
-      : `ALTER TABLE ${USAGE_TABLE} REPLACE PARTITION ${p} FROM ${USAGE_STAGING_TABLE}`
+      ? `ALTER TABLE ${USAGE_SHADOW_TABLE} DROP PARTITION ${p}`
+      : `ALTER TABLE ${USAGE_SHADOW_TABLE} REPLACE PARTITION ${p} FROM ${USAGE_STAGING_TABLE}`
   })
   await client.command({ query: `TRUNCATE TABLE ${USAGE_STAGING_TABLE}` })
   return n
@@ -237,6 +241,14 @@ export async function runUsageUpkeep (ch: ClickHouseHandle, options: UsageUpkeep
       const p = monthOf(day)
       byMonth.set(p, [...(byMonth.get(p) ?? []), day])
     }
+    // The next snapshot starts as the current one: every month hard-linked (no data copied).
+    await client.command({ query: `TRUNCATE TABLE ${USAGE_SHADOW_TABLE}` })
+    const current = await rowsOf<{ p: string }>(client,
+      'SELECT DISTINCT partition AS p FROM system.parts WHERE database = currentDatabase() AND table = {t:String} AND active', { t: USAGE_TABLE })
+    for (const { p } of current) {
+      if (!/^\d{6}$/.test(p)) throw new Error(`unexpected partition ${p} of ${USAGE_TABLE}`)
+      await client.command({ query: `ALTER TABLE ${USAGE_SHADOW_TABLE} REPLACE PARTITION ${p} FROM ${USAGE_TABLE}` })
+    }
     for (const [p, monthDays] of byMonth) {
       rowsWritten += await swapMonth(ch, p, monthDays, startedAt)
       days += monthDays.length
@@ -244,7 +256,11 @@ export async function runUsageUpkeep (ch: ClickHouseHandle, options: UsageUpkeep
       await options.afterPartition?.(p)
     }
   } else {
-    if (mode === 'full') await logRun(client, { ...base, kind: 'run', outcome: 'started' })
+    // A full build fills an empty shadow month by month; a resumed one keeps what it holds.
+    if (mode === 'full') {
+      await client.command({ query: `TRUNCATE TABLE ${USAGE_SHADOW_TABLE}` })
+      await logRun(client, { ...base, kind: 'run', outcome: 'started' })
+    }
     // Every month FrameWorks has a day of, and every month we hold (a month gone is dropped).
     const sources = [...FRAMEWORKS_STORES.map((s) => `SELECT DISTINCT toYYYYMM(day) AS p FROM ${ch.database}.${s}`),
       `SELECT DISTINCT toYYYYMM(day) AS p FROM ${USAGE_TABLE}`].join('\nUNION DISTINCT\n')
@@ -259,6 +275,8 @@ export async function runUsageUpkeep (ch: ClickHouseHandle, options: UsageUpkeep
       await options.afterPartition?.(p)
     }
   }
+  // One atomic swap: every answer reads the previous pass or this one, never a mix.
+  await client.command({ query: `EXCHANGE TABLES ${USAGE_TABLE} AND ${USAGE_SHADOW_TABLE}` })
   const durationMs = Date.now() - t0
   await logRun(client, {
     ...base, kind: 'run', watermark, days, partitions, rows_written: rowsWritten, duration_ms: durationMs, outcome: 'success'

@@ -141,7 +141,7 @@ test('after FrameWorks rewrites a recent day, one pass recomputes that day only,
   t.same(pick(await byDay(RECENT), keys), pick(await byDay(RECENT), keys))
 })
 
-test('a crash between two month swaps leaves each month valid, and the next pass finishes the work', async (t) => {
+test('a pass cut short between two months changes nothing the reports read, and the next pass does the work', async (t) => {
   const lastMonth = iso(Date.parse(RECENT) - 40 * DAY)
   await write(fw.viewer(lastMonth, C, 2, 2, NOW))
   await runUsageUpkeep(ch)
@@ -151,13 +151,27 @@ test('a crash between two month swaps leaves each month valid, and the next pass
   let swapped = 0
   await t.rejects(runUsageUpkeep(ch, { afterPartition: () => { swapped++; throw new Error('killed') } }), { message: 'killed' })
   t.equal(swapped, 1)
-  // The earlier month was swapped in, the later one is still the previous pass's: both whole.
-  t.equal((await byDay(lastMonth))?.viewer_hours, 6)
+  // The earlier month was built in the shadow only: the reports still read the previous pass whole.
+  t.equal((await byDay(lastMonth))?.viewer_hours, 2)
   t.equal((await byDay(RECENT))?.viewer_hours, recentBefore)
   const next = await runUsageUpkeep(ch)
   t.equal(next.mode, 'incremental')
   t.equal((await byDay(RECENT))?.viewer_hours, Number(recentBefore) - 1 + 5, 'C now has 5 hours instead of 1')
   t.equal((await byDay(lastMonth))?.viewer_hours, 6)
+})
+
+test('while a pass rebuilds two months, the reports read the previous pass for both; after it, this pass for both', async (t) => {
+  const lastMonth = iso(Date.parse(RECENT) - 40 * DAY)
+  await runUsageUpkeep(ch)
+  const before = [(await byDay(lastMonth))?.viewer_hours, (await byDay(RECENT))?.viewer_hours]
+  await write(fw.viewer(lastMonth, C, 7, 2, NOW), fw.viewer(RECENT, C, 8, 1, NOW))
+  const during: unknown[][] = []
+  const pass = await runUsageUpkeep(ch, { afterPartition: async () => { during.push([(await byDay(lastMonth))?.viewer_hours, (await byDay(RECENT))?.viewer_hours]) } })
+  t.equal(pass.partitions, 2)
+  t.same(during, [before, before], 'mid-pass, every month is the previous pass\'s')
+  const after = [(await byDay(lastMonth))?.viewer_hours, (await byDay(RECENT))?.viewer_hours]
+  t.not(after[0], before[0])
+  t.not(after[1], before[1])
 })
 
 test('a month whose only usage FrameWorks zeroed is dropped (DROP PARTITION, not an empty REPLACE)', async (t) => {
