@@ -20,10 +20,9 @@
  */
 import { normalizeAttribution, protoTextFields, ROW_ATTRIBUTION_LIMITS } from '../shared/normalize.ts'
 import { ACQUISITION_COLUMNS, type AcquisitionRow } from '../ingest/acquisition-row.ts'
+import { SIGNUPS_TABLE } from '../ingest/acquisition-writer.ts'
 import type { ClickHouseHandle } from './client.ts'
 
-/** The package's copy of the acquisition rows, in its own database. */
-const SIGNUPS_TABLE = 'attribution_signups'
 const OWN_SOURCES = new Set(['outbox', 'service_event'])
 
 /** A source row as read (aliases that do not shadow the columns the query filters on). */

@@ -21,7 +21,7 @@
  * the copy ends (seconds at 100,000 tenants); the usage months are replaced one by one.
  */
 import type { Kysely } from 'kysely'
-import type { ClickHouseHandle } from './client.ts'
+import { jsonRows, type ClickHouseHandle } from './client.ts'
 import { copyAcquisitionRows } from './acquisition-copy.ts'
 import { migrateClickHouse } from './migrations.ts'
 import { runUsageUpkeep, SIGNUPS_TABLE, type UsageUpkeepResult } from './usage-upkeep.ts'
@@ -85,8 +85,8 @@ export interface RebuildResult {
 const COLUMNS = ACQUISITION_COLUMNS.join(', ')
 
 async function count (ch: ClickHouseHandle, query: string, params: Record<string, unknown> = {}): Promise<number> {
-  const res = await ch.client.query({ query, query_params: params, format: 'JSONEachRow' })
-  return Number((await res.json<{ n: string | number }>())[0]?.n ?? 0)
+  const [row] = await jsonRows<{ n: number }>(ch, { query, params })
+  return Number(row?.n ?? 0)
 }
 
 /** The signup event a `tenant_attribution` row stands for (as `recordSignup` built it). */

@@ -37,7 +37,7 @@
 import { randomUUID } from 'node:crypto'
 import type { ClickHouseClient } from '@clickhouse/client'
 import { copyAcquisitionRows } from './acquisition-copy.ts'
-import type { ClickHouseHandle } from './client.ts'
+import { jsonRows, type ClickHouseHandle } from './client.ts'
 import { USAGE_SELECT_VERSION, usageRecomputeSql } from './usage-recompute.sql.ts'
 import { SIGNUPS_TABLE } from '../ingest/acquisition-writer.ts'
 
@@ -98,22 +98,17 @@ export interface UsageUpkeepResult {
 
 type Row = Record<string, unknown>
 
-async function rowsOf<T extends Row> (client: ClickHouseClient, query: string, params: Record<string, unknown> = {}): Promise<T[]> {
-  const res = await client.query({ query: `${query}\nSETTINGS output_format_json_quote_64bit_integers = 0`, query_params: params, format: 'JSONEachRow' })
-  return res.json<T>()
-}
-
 interface LogState {
   lastSuccess: { startedAt: string, ageMs: number } | null
   lastFull: { ageMs: number, selectVersion: string } | null
   unfinishedFull: { runId: string, startedAt: string, done: Set<number> } | null
 }
 
-async function readLog (client: ClickHouseClient): Promise<LogState> {
-  const runs = await rowsOf<{ run_id: string, started: string, mode: string, select_version: string, outcome: string, age_ms: number }>(client, `
+async function readLog (ch: ClickHouseHandle): Promise<LogState> {
+  const runs = await jsonRows<{ run_id: string, started: string, mode: string, select_version: string, outcome: string, age_ms: number }>(ch, { query: `
 SELECT toString(run_id) AS run_id, toString(run_started_at) AS started, mode, select_version, outcome,
     toInt64(dateDiff('millisecond', run_started_at, now64(3, 'UTC'))) AS age_ms
-FROM ${USAGE_UPKEEP_LOG} WHERE kind = 'run' ORDER BY run_started_at DESC, outcome DESC LIMIT 200`)
+FROM ${USAGE_UPKEEP_LOG} WHERE kind = 'run' ORDER BY run_started_at DESC, outcome DESC LIMIT 200`, params: {} })
   const success = runs.find((r) => r.outcome === 'success')
   const full = runs.find((r) => r.outcome === 'success' && r.mode !== 'incremental')
   // A full build that started and has no success yet, newer than the last success: resume it.
@@ -121,8 +116,7 @@ FROM ${USAGE_UPKEEP_LOG} WHERE kind = 'run' ORDER BY run_started_at DESC, outcom
   let unfinishedFull: LogState['unfinishedFull'] = null
   if (started !== undefined && !runs.some((r) => r.run_id === started.run_id && r.outcome === 'success') &&
       (success === undefined || started.started > success.started)) {
-    const done = await rowsOf<{ partition: number }>(client,
-      `SELECT partition FROM ${USAGE_UPKEEP_LOG} WHERE kind = 'partition' AND run_id = {id:UUID}`, { id: started.run_id })
+    const done = await jsonRows<{ partition: number }>(ch, { query: `SELECT partition FROM ${USAGE_UPKEEP_LOG} WHERE kind = 'partition' AND run_id = {id:UUID}`, params: { id: started.run_id } })
     unfinishedFull = { runId: started.run_id, startedAt: started.started, done: new Set(done.map((d) => Number(d.partition))) }
   }
   return {
@@ -174,7 +168,7 @@ SETTINGS max_threads = 1, max_insert_threads = 1, max_block_size = 65536, min_in
       query_params: { lo, hi, refreshed_at: refreshedAt }
     })
   }
-  const [staged] = await rowsOf<{ n: number }>(client, `SELECT count() AS n FROM ${USAGE_STAGING_TABLE}`)
+  const [staged] = await jsonRows<{ n: number }>(ch, { query: `SELECT count() AS n FROM ${USAGE_STAGING_TABLE}`, params: {} })
   const n = Number(staged?.n ?? 0)
   // An empty source is refused by 26.6+ and silently drops the partition on 26.3: say it.
   await client.command({
@@ -201,9 +195,9 @@ export async function runUsageUpkeep (ch: ClickHouseHandle, options: UsageUpkeep
   const t0 = Date.now()
   const client = ch.client
   const signupsCopied = options.copySignups === false ? 0 : await copyFrameworksSignups(ch)
-  const [clock] = await rowsOf<{ now: string }>(client, "SELECT toString(now64(3, 'UTC')) AS now")
+  const [clock] = await jsonRows<{ now: string }>(ch, { query: "SELECT toString(now64(3, 'UTC')) AS now", params: {} })
   const now = clock?.now as string
-  const log = await readLog(client)
+  const log = await readLog(ch)
   const marginMs = options.marginMs ?? DEFAULT_UPKEEP_MARGIN_MS
 
   let mode: UsageUpkeepResult['mode'] = 'incremental'
@@ -229,13 +223,11 @@ export async function runUsageUpkeep (ch: ClickHouseHandle, options: UsageUpkeep
   let watermark: string | null = null
   const base = { run_id: runId, run_started_at: startedAt, mode, select_version: USAGE_SELECT_VERSION }
   if (mode === 'incremental') {
-    const [w] = await rowsOf<{ w: string }>(client,
-      "SELECT toString(parseDateTime64BestEffort({last:String}, 3, 'UTC') - toIntervalMillisecond({margin:UInt64})) AS w",
-      { last: log.lastSuccess?.startedAt, margin: marginMs })
+    const [w] = await jsonRows<{ w: string }>(ch, { query: "SELECT toString(parseDateTime64BestEffort({last:String}, 3, 'UTC') - toIntervalMillisecond({margin:UInt64})) AS w", params: { last: log.lastSuccess?.startedAt, margin: marginMs } })
     watermark = w?.w as string
     const discovery = FRAMEWORKS_STORES.map((store) =>
       `SELECT DISTINCT day FROM ${ch.database}.${store} WHERE refresh_version_ms > {w:DateTime64(3, 'UTC')}`).join('\nUNION DISTINCT\n')
-    const changed = (await rowsOf<{ day: string }>(client, `SELECT toString(day) AS day FROM (${discovery}) ORDER BY day`, { w: watermark })).map((r) => r.day)
+    const changed = (await jsonRows<{ day: string }>(ch, { query: `SELECT toString(day) AS day FROM (${discovery}) ORDER BY day`, params: { w: watermark } })).map((r) => r.day)
     const byMonth = new Map<number, string[]>()
     for (const day of changed) {
       const p = monthOf(day)
@@ -243,8 +235,7 @@ export async function runUsageUpkeep (ch: ClickHouseHandle, options: UsageUpkeep
     }
     // The next snapshot starts as the current one: every month hard-linked (no data copied).
     await client.command({ query: `TRUNCATE TABLE ${USAGE_SHADOW_TABLE}` })
-    const current = await rowsOf<{ p: string }>(client,
-      'SELECT DISTINCT partition AS p FROM system.parts WHERE database = currentDatabase() AND table = {t:String} AND active', { t: USAGE_TABLE })
+    const current = await jsonRows<{ p: string }>(ch, { query: 'SELECT DISTINCT partition AS p FROM system.parts WHERE database = currentDatabase() AND table = {t:String} AND active', params: { t: USAGE_TABLE } })
     for (const { p } of current) {
       if (!/^\d{6}$/.test(p)) throw new Error(`unexpected partition ${p} of ${USAGE_TABLE}`)
       await client.command({ query: `ALTER TABLE ${USAGE_SHADOW_TABLE} REPLACE PARTITION ${p} FROM ${USAGE_TABLE}` })
@@ -264,7 +255,7 @@ export async function runUsageUpkeep (ch: ClickHouseHandle, options: UsageUpkeep
     // Every month FrameWorks has a day of, and every month we hold (a month gone is dropped).
     const sources = [...FRAMEWORKS_STORES.map((s) => `SELECT DISTINCT toYYYYMM(day) AS p FROM ${ch.database}.${s}`),
       `SELECT DISTINCT toYYYYMM(day) AS p FROM ${USAGE_TABLE}`].join('\nUNION DISTINCT\n')
-    const months = (await rowsOf<{ p: number }>(client, `SELECT p FROM (${sources}) ORDER BY p`)).map((r) => Number(r.p))
+    const months = (await jsonRows<{ p: number }>(ch, { query: `SELECT p FROM (${sources}) ORDER BY p`, params: {} })).map((r) => Number(r.p))
     for (const p of months) {
       if (done.has(p)) continue
       const n = await swapMonth(ch, p, null, startedAt)
